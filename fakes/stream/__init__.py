@@ -1,0 +1,12 @@
+"""An in-memory fake of Stream Chat's v1 REST API.
+
+One dispatcher (`FakeStream.dispatch`) serves every transport: the
+`responses` adapter for the sync SDK in-process, and an ASGI app under uvicorn
+for the standalone server.
+"""
+
+from .dispatcher import FakeResponse, FakeStream
+from .errors import ErrorCode, StreamError
+from .handlers.channels import distinct_channel_id
+
+__all__ = ["ErrorCode", "FakeResponse", "FakeStream", "StreamError", "distinct_channel_id"]

@@ -1,0 +1,82 @@
+"""Injectable time and id sources, so tests control what the fake stamps."""
+
+from __future__ import annotations
+
+import random
+import threading
+import uuid
+from datetime import datetime, timedelta, timezone
+
+
+class Clock:
+    """Wall-clock time that a test can freeze and move forward."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._frozen_at: datetime | None = None
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        """The fake's current time (UTC, timezone-aware)."""
+        with self._lock:
+            if self._frozen_at is not None:
+                return self._frozen_at
+            return datetime.now(timezone.utc) + self._offset
+
+    def freeze(self, at: datetime | None = None) -> datetime:
+        """Stop the clock at `at` (default: now) and return that instant."""
+        instant = at or self.now()
+        if instant.tzinfo is None:
+            instant = instant.replace(tzinfo=timezone.utc)
+        with self._lock:
+            self._frozen_at = instant
+        return instant
+
+    def advance(self, seconds: float) -> datetime:
+        """Move the clock forward (frozen or not) and return the new time."""
+        if seconds < 0:
+            raise ValueError("the fake's clock only moves forward")
+        with self._lock:
+            if self._frozen_at is not None:
+                self._frozen_at += timedelta(seconds=seconds)
+            else:
+                self._offset += timedelta(seconds=seconds)
+        return self.now()
+
+    def unfreeze(self) -> None:
+        """Let the clock run again from the frozen instant."""
+        with self._lock:
+            if self._frozen_at is not None:
+                self._offset = self._frozen_at - datetime.now(timezone.utc)
+            self._frozen_at = None
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen_at is not None
+
+
+class IdGenerator:
+    """UUID4 strings from a seedable RNG, so generated ids are reproducible."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._lock = threading.Lock()
+        self._random = random.Random(seed)
+
+    def seed(self, seed: int | None) -> None:
+        with self._lock:
+            self._random.seed(seed)
+
+    def uuid(self) -> str:
+        with self._lock:
+            return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+
+
+def stream_time(instant: datetime) -> str:
+    """RFC 3339 with microseconds and a `Z`, the way Stream writes timestamps."""
+    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_stream_time(text: str) -> datetime:
+    """Parse an RFC 3339 timestamp as sent by the SDKs (`Z` or an offset)."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -1,0 +1,184 @@
+"""The fake's state: one `AppState` per api_key, guarded by one lock.
+
+Models hold data only; handlers change them and `render` turns them into
+Stream's JSON shapes.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .clock import Clock, IdGenerator
+
+USER_ROLES = ("user", "admin", "guest", "anonymous")
+CHANNEL_ROLES = ("channel_member", "channel_moderator")
+
+DEFAULT_CHANNEL_TYPES = ("messaging", "livestream", "team", "gaming", "commerce", "ai")
+
+
+@dataclass
+class User:
+    id: str
+    role: str
+    created_at: datetime
+    updated_at: datetime
+    seq: int
+    custom: dict[str, Any] = field(default_factory=dict)
+    teams: list[str] = field(default_factory=list)
+    teams_role: dict[str, str] | None = None
+    language: str = ""
+    invisible: bool = False
+    deactivated_at: datetime | None = None
+    deleted_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.deleted_at is None and self.deactivated_at is None
+
+
+@dataclass
+class Member:
+    user_id: str
+    created_at: datetime
+    updated_at: datetime
+    channel_role: str = "channel_member"
+    is_owner: bool = False
+    is_moderator: bool = False
+    custom: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Read:
+    last_read: datetime
+    unread_messages: int = 0
+    last_read_message_id: str | None = None
+
+
+@dataclass
+class Channel:
+    type: str
+    id: str
+    created_by_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    seq: int
+    distinct: bool = False
+    custom: dict[str, Any] = field(default_factory=dict)
+    members: dict[str, Member] = field(default_factory=dict)
+    message_ids: list[str] = field(default_factory=list)
+    reads: dict[str, Read] = field(default_factory=dict)
+    last_message_at: datetime | None = None
+    deleted_at: datetime | None = None
+
+    @property
+    def cid(self) -> str:
+        return f"{self.type}:{self.id}"
+
+
+@dataclass
+class Message:
+    id: str
+    cid: str
+    user_id: str
+    text: str
+    created_at: datetime
+    updated_at: datetime
+    seq: int
+    type: str = "regular"
+    parent_id: str | None = None
+    show_in_channel: bool | None = None
+    attachments: list[Any] = field(default_factory=list)
+    mentioned_users: list[str] = field(default_factory=list)
+    silent: bool = False
+    reply_count: int = 0
+    custom: dict[str, Any] = field(default_factory=dict)
+    deleted_at: datetime | None = None
+    deleted_for: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Task:
+    id: str
+    created_at: datetime
+    updated_at: datetime
+    status: str = "completed"
+    result: dict[str, Any] = field(default_factory=dict)
+    error: dict[str, Any] | None = None
+
+
+def default_channel_type_config(name: str, now: datetime) -> dict[str, Any]:
+    """The configuration Stream reports for a built-in channel type.
+
+    UNCONFIRMED: the flags below are the commonly documented defaults; the
+    live defaults differ a little per type.
+    """
+    return {
+        "name": name,
+        "typing_events": True,
+        "read_events": True,
+        "connect_events": True,
+        "search": True,
+        "reactions": True,
+        "replies": True,
+        "quotes": True,
+        "mutes": True,
+        "uploads": True,
+        "url_enrichment": True,
+        "custom_events": True,
+        "push_notifications": True,
+        "message_retention": "infinite",
+        "max_message_length": 5000,
+        "automod": "disabled",
+        "automod_behavior": "flag",
+        "commands": [],
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+class AppState:
+    """Everything one Stream app (one api_key) holds."""
+
+    def __init__(self, api_key: str, api_secret: str, clock: Clock, ids: IdGenerator) -> None:
+        self.api_key = api_key
+        self.api_secret = api_secret
+        self.clock = clock
+        self.ids = ids
+        self.lock = threading.RLock()
+        self._seq = 0
+        self.users: dict[str, User] = {}
+        self.channels: dict[str, Channel] = {}
+        self.messages: dict[str, Message] = {}
+        self.tasks: dict[str, Task] = {}
+        now = clock.now()
+        self.channel_types: dict[str, dict[str, Any]] = {
+            name: default_channel_type_config(name, now) for name in DEFAULT_CHANNEL_TYPES
+        }
+
+    def next_seq(self) -> int:
+        """A strictly increasing number that orders records created at one instant."""
+        self._seq += 1
+        return self._seq
+
+    def live_user(self, user_id: str) -> User | None:
+        """The user if it exists and is not deleted."""
+        user = self.users.get(user_id)
+        return user if user is not None and user.deleted_at is None else None
+
+    def live_channel(self, cid: str) -> Channel | None:
+        """The channel if it exists and is not deleted."""
+        channel = self.channels.get(cid)
+        return channel if channel is not None and channel.deleted_at is None else None
+
+    def remove_message(self, message: Message) -> None:
+        """Hard-delete a message: gone from the store, its channel and its thread count."""
+        self.messages.pop(message.id, None)
+        channel = self.channels.get(message.cid)
+        if channel is not None and message.id in channel.message_ids:
+            channel.message_ids.remove(message.id)
+        parent = self.messages.get(message.parent_id) if message.parent_id else None
+        if parent is not None and message.deleted_at is None:
+            parent.reply_count = max(0, parent.reply_count - 1)

@@ -1,0 +1,190 @@
+"""Turn models into Stream's JSON shapes (custom fields flattened on the wire)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .clock import stream_time
+from .models import AppState, Channel, Member, Message, Task, User
+
+
+def _time(value: Any) -> Any:
+    return stream_time(value) if value is not None else None
+
+
+def user(record: User) -> dict[str, Any]:
+    """A FullUser as the v1 API returns it."""
+    body: dict[str, Any] = dict(record.custom)
+    body.update(
+        id=record.id,
+        role=record.role,
+        teams=list(record.teams),
+        language=record.language,
+        created_at=stream_time(record.created_at),
+        updated_at=stream_time(record.updated_at),
+        banned=False,
+        online=False,
+        invisible=record.invisible,
+        shadow_banned=False,
+        blocked_user_ids=[],
+    )
+    if record.teams_role is not None:
+        body["teams_role"] = dict(record.teams_role)
+    if record.deactivated_at is not None:
+        body["deactivated_at"] = stream_time(record.deactivated_at)
+    if record.deleted_at is not None:
+        body["deleted_at"] = stream_time(record.deleted_at)
+    return body
+
+
+def user_ref(app: AppState, user_id: str | None) -> dict[str, Any] | None:
+    """The embedded user object; a minimal stub if the user was hard-deleted."""
+    if user_id is None:
+        return None
+    record = app.users.get(user_id)
+    if record is None:
+        return {"id": user_id, "role": "user", "banned": False, "online": False}
+    return user(record)
+
+
+def member(app: AppState, record: Member) -> dict[str, Any]:
+    """A ChannelMember; `role` is the deprecated field kept by the API."""
+    if record.is_owner:
+        legacy_role = "owner"
+    elif record.is_moderator:
+        legacy_role = "moderator"
+    else:
+        legacy_role = "member"
+    body: dict[str, Any] = dict(record.custom)
+    body.update(
+        user_id=record.user_id,
+        user=user_ref(app, record.user_id),
+        created_at=stream_time(record.created_at),
+        updated_at=stream_time(record.updated_at),
+        banned=False,
+        shadow_banned=False,
+        role=legacy_role,
+        channel_role=record.channel_role,
+        is_moderator=record.is_moderator,
+        notifications_muted=False,
+    )
+    return body
+
+
+def channel(app: AppState, record: Channel) -> dict[str, Any]:
+    """A ChannelResponse: fixed fields plus flattened custom data."""
+    body: dict[str, Any] = dict(record.custom)
+    config = app.channel_types.get(record.type, {})
+    body.update(
+        id=record.id,
+        type=record.type,
+        cid=record.cid,
+        created_at=stream_time(record.created_at),
+        updated_at=stream_time(record.updated_at),
+        created_by=user_ref(app, record.created_by_id),
+        frozen=bool(record.custom.get("frozen", False)),
+        disabled=bool(record.custom.get("disabled", False)),
+        member_count=len(record.members),
+        config={k: _time(v) if k in ("created_at", "updated_at") else v for k, v in config.items()},
+    )
+    if record.last_message_at is not None:
+        body["last_message_at"] = stream_time(record.last_message_at)
+    if record.deleted_at is not None:
+        body["deleted_at"] = stream_time(record.deleted_at)
+    return body
+
+
+def message(app: AppState, record: Message, *, show_deleted: bool = False) -> dict[str, Any]:
+    """A MessageResponse; a soft-deleted message loses its text unless asked for."""
+    deleted = record.deleted_at is not None
+    body: dict[str, Any] = {} if deleted and not show_deleted else dict(record.custom)
+    text = "" if deleted and not show_deleted else record.text
+    body.update(
+        id=record.id,
+        text=text,
+        html=f"<p>{text}</p>\n" if text else "",
+        type="deleted" if deleted else record.type,
+        user=user_ref(app, record.user_id),
+        attachments=list(record.attachments),
+        latest_reactions=[],
+        own_reactions=[],
+        reaction_counts={},
+        reaction_scores={},
+        reply_count=record.reply_count,
+        deleted_reply_count=0,
+        cid=record.cid,
+        created_at=stream_time(record.created_at),
+        updated_at=stream_time(record.updated_at),
+        shadowed=False,
+        mentioned_users=[user_ref(app, uid) for uid in record.mentioned_users],
+        silent=record.silent,
+        pinned=False,
+        pinned_at=None,
+        pinned_by=None,
+        pin_expires=None,
+        restricted_visibility=[],
+    )
+    if record.parent_id is not None:
+        body["parent_id"] = record.parent_id
+        if record.show_in_channel is not None:
+            body["show_in_channel"] = record.show_in_channel
+    if deleted:
+        body["deleted_at"] = stream_time(record.deleted_at)
+    return body
+
+
+def channel_state(
+    app: AppState,
+    record: Channel,
+    *,
+    message_limit: int = 25,
+    member_limit: int | None = None,
+    member_offset: int = 0,
+) -> dict[str, Any]:
+    """A ChannelStateResponse: channel, members, latest messages and read state."""
+    visible = [
+        app.messages[mid]
+        for mid in record.message_ids
+        if mid in app.messages
+        and (app.messages[mid].parent_id is None or app.messages[mid].show_in_channel)
+    ]
+    latest = visible[-message_limit:] if message_limit > 0 else []
+    members = list(record.members.values())[member_offset:]
+    if member_limit is not None:
+        members = members[:member_limit]
+    return {
+        "channel": channel(app, record),
+        "members": [member(app, m) for m in members],
+        "messages": [message(app, m) for m in latest],
+        "pinned_messages": [],
+        "threads": [],
+        "read": [
+            {
+                "user": user_ref(app, uid),
+                "last_read": stream_time(read.last_read),
+                "unread_messages": read.unread_messages,
+                **(
+                    {"last_read_message_id": read.last_read_message_id}
+                    if read.last_read_message_id
+                    else {}
+                ),
+            }
+            for uid, read in record.reads.items()
+        ],
+        "watcher_count": 0,
+        "watchers": [],
+    }
+
+
+def task(record: Task) -> dict[str, Any]:
+    """A GetTaskResponse body (without duration)."""
+    body: dict[str, Any] = {
+        "task_id": record.id,
+        "status": record.status,
+        "created_at": stream_time(record.created_at),
+        "updated_at": stream_time(record.updated_at),
+        "result": record.result,
+    }
+    if record.error is not None:
+        body["error"] = record.error
+    return body

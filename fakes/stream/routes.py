@@ -1,0 +1,101 @@
+"""The route table: HTTP method and path template -> Stream operation and handler.
+
+Operation names are the OpenAPI operationIds Stream uses in its error texts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .call import Call
+from .handlers import app, channels, messages, users
+
+Handler = Callable[[Call], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    template: str
+    operation: str
+    handler: Handler
+    # Allowed with a user token (client-side auth); everything else is server-only.
+    client_side: bool = False
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return _compile(self.template)
+
+
+_PARAM = re.compile(r"\{(\w+)\}")
+_COMPILED: dict[str, re.Pattern[str]] = {}
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    pattern = _COMPILED.get(template)
+    if pattern is None:
+        pattern = re.compile("^" + _PARAM.sub(r"(?P<\1>[^/]+)", template) + "$")
+        _COMPILED[template] = pattern
+    return pattern
+
+
+ROUTES: tuple[Route, ...] = (
+    # users
+    Route("POST", "/users", "UpdateUsers", users.upsert_users),
+    Route("GET", "/users", "QueryUsers", users.query_users, client_side=True),
+    Route("PATCH", "/users", "UpdateUsersPartial", users.update_users_partial),
+    Route("POST", "/users/delete", "DeleteUsers", users.delete_users),
+    Route("POST", "/users/restore", "RestoreUsers", users.restore_users),
+    Route("POST", "/users/deactivate", "DeactivateUsers", users.deactivate_users),
+    Route("DELETE", "/users/{user_id}", "DeleteUser", users.delete_user),
+    Route("POST", "/users/{user_id}/deactivate", "DeactivateUser", users.deactivate_user),
+    Route("POST", "/users/{user_id}/reactivate", "ReactivateUser", users.reactivate_user),
+    Route("GET", "/tasks/{task_id}", "GetTask", users.get_task),
+    # channels
+    Route("POST", "/channels", "QueryChannels", channels.query_channels, client_side=True),
+    Route(
+        "POST",
+        "/channels/{type}/query",
+        "GetOrCreateDistinctChannel",
+        channels.get_or_create_channel,
+        client_side=True,
+    ),
+    Route(
+        "POST",
+        "/channels/{type}/{id}/query",
+        "GetOrCreateChannel",
+        channels.get_or_create_channel,
+        client_side=True,
+    ),
+    Route("POST", "/channels/{type}/{id}", "UpdateChannel", channels.update_channel),
+    Route("DELETE", "/channels/{type}/{id}", "DeleteChannel", channels.delete_channel),
+    # messages
+    Route(
+        "POST",
+        "/channels/{type}/{id}/message",
+        "SendMessage",
+        messages.send_message,
+        client_side=True,
+    ),
+    Route("GET", "/messages/{message_id}", "GetMessage", messages.get_message, client_side=True),
+    Route("POST", "/messages/{message_id}", "UpdateMessage", messages.update_message),
+    Route("DELETE", "/messages/{message_id}", "DeleteMessage", messages.delete_message),
+    # app
+    Route("GET", "/app", "GetApp", app.get_app),
+    Route("GET", "/channeltypes", "ListChannelTypes", app.list_channel_types),
+    Route("GET", "/channeltypes/{name}", "GetChannelType", app.get_channel_type),
+)
+
+
+def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    """The route for a request and its path parameters, or None."""
+    for route in ROUTES:
+        if route.method != method:
+            continue
+        found = route.pattern.match(path)
+        if found:
+            return route, found.groupdict()
+    return None

@@ -1,0 +1,76 @@
+"""In-process transport: the sync SDK's `requests` calls go to the dispatcher.
+
+Stream's own hosts (`*.stream-io-api.com`) are intercepted too, so code that
+builds `StreamChat(key, secret)` without a base URL can never reach the real
+service from a test; loopback traffic passes through untouched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+import responses
+
+from ..dispatcher import FakeStream
+
+DEFAULT_BASE_URL = "https://chat.stream-io-api.com"
+_STREAM_HOSTS = re.compile(r"^https?://([\w-]+\.)*stream-io-api\.com(:\d+)?(?P<path>/.*)?$")
+_LOOPBACK = re.compile(r"^https?://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?/")
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _base_pattern(base_url: str) -> re.Pattern[str]:
+    base = base_url.rstrip("/")
+    return re.compile("^" + re.escape(base) + r"(?P<path>/[^?]*)?(\?.*)?$")
+
+
+class ResponsesTransport:
+    """Start/stop interception of `requests` traffic to Stream and to `base_urls`."""
+
+    def __init__(self, fake: FakeStream, base_urls: Iterable[str] = ()) -> None:
+        self.fake = fake
+        self._patterns = [_base_pattern(url) for url in base_urls]
+        self._mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+        for method in _METHODS:
+            for pattern in [*self._patterns, _STREAM_HOSTS]:
+                self._mock.add_callback(method, pattern, callback=self._callback)
+        self._mock.add_passthru(_LOOPBACK)
+
+    def _callback(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
+        url = request.url or ""
+        parts = urlsplit(url)
+        path = parts.path
+        for pattern in self._patterns:
+            found = pattern.match(url)
+            if found:
+                path = found.group("path") or "/"
+                break
+        body: Any = request.body
+        response = self.fake.dispatch(
+            request.method or "GET", path, parts.query, dict(request.headers), body
+        )
+        return response.status, response.headers, response.body
+
+    def start(self) -> ResponsesTransport:
+        self._mock.start()
+        return self
+
+    def stop(self) -> None:
+        self._mock.stop()
+        self._mock.reset()
+
+    def __enter__(self) -> ResponsesTransport:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
