@@ -5,10 +5,14 @@ from __future__ import annotations
 import socket
 import threading
 from types import TracebackType
+from typing import Any
 
 import uvicorn
+from stream_chat import StreamChat
 
+from .credentials import Credentials, default_credentials
 from .dispatcher import FakeStream
+from .models import AppState
 from .transports.asgi import asgi_app
 
 STARTUP_TIMEOUT_S = 15.0
@@ -32,8 +36,16 @@ class FakeStreamServer:
     `port=0` picks a free port; `base_url` is known once `start()` returns.
     """
 
-    def __init__(self, fake: FakeStream | None = None, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        fake: FakeStream | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        credentials: Credentials | None = None,
+    ) -> None:
         self.fake = fake or FakeStream()
+        self.credentials = credentials or default_credentials()
+        self.fake.register_app(self.credentials.api_key, self.credentials.api_secret)
         self.host = host
         self._socket = socket.socket(
             socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM
@@ -60,6 +72,23 @@ class FakeStreamServer:
     def base_url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
+
+    @property
+    def api_key(self) -> str:
+        return self.credentials.api_key
+
+    @property
+    def api_secret(self) -> str:
+        return self.credentials.api_secret
+
+    @property
+    def state(self) -> AppState:
+        """The default app's live state."""
+        return self.fake.app(self.api_key)
+
+    def client(self, **options: Any) -> StreamChat:
+        """An official sync SDK client for the default app, pointed at this server."""
+        return StreamChat(self.api_key, self.api_secret, base_url=self.base_url, **options)
 
     def start(self) -> FakeStreamServer:
         """Start serving; returns once the port accepts connections."""

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import requests
 import responses
@@ -38,7 +38,9 @@ class ResponsesTransport:
         self._mock = responses.RequestsMock(assert_all_requests_are_fired=False)
         for method in _METHODS:
             for pattern in [*self._patterns, _STREAM_HOSTS]:
-                self._mock.add_callback(method, pattern, callback=self._callback)
+                self._mock.add_callback(
+                    method, pattern, callback=self._callback, content_type="application/json"
+                )
         self._mock.add_passthru(_LOOPBACK)
 
     def _callback(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
@@ -51,10 +53,13 @@ class ResponsesTransport:
                 path = found.group("path") or "/"
                 break
         body: Any = request.body
+        # ASGI servers hand over the percent-decoded path; do the same here.
         response = self.fake.dispatch(
-            request.method or "GET", path, parts.query, dict(request.headers), body
+            request.method or "GET", unquote(path), parts.query, dict(request.headers), body
         )
-        return response.status, response.headers, response.body
+        # responses sets Content-Type itself (from content_type above).
+        headers = {k: v for k, v in response.headers.items() if k != "content-type"}
+        return response.status, headers, response.body
 
     def start(self) -> ResponsesTransport:
         self._mock.start()
