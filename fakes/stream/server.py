@@ -47,8 +47,13 @@ class FakeStreamServer:
         self.credentials = credentials or default_credentials()
         self.fake.register_app(self.credentials.api_key, self.credentials.api_secret)
         self.host = host
+        # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted
+        # sockets whose proto says TCP; without it keep-alive responses stall
+        # ~40 ms on Nagle plus delayed ACK.
         self._socket = socket.socket(
-            socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM
+            socket.AF_INET6 if ":" in host else socket.AF_INET,
+            socket.SOCK_STREAM,
+            socket.IPPROTO_TCP,
         )
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))

@@ -1,0 +1,124 @@
+"""The `chatgate` command line, run as a user runs it: in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+from stream_chat import StreamChat
+
+from chatgate.fakes.stream.credentials import DEV_API_KEY, DEV_API_SECRET
+
+CLI = [sys.executable, "-m", "chatgate.cli"]
+
+
+def _read_until(proc: subprocess.Popen[str], marker: str, deadline_s: float = 20.0) -> str:
+    """Read stdout lines until one contains `marker`, polling with a deadline."""
+    assert proc.stdout is not None
+    selector = selectors.DefaultSelector()
+    selector.register(proc.stdout, selectors.EVENT_READ)
+    seen = ""
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if not selector.select(timeout=max(0.0, deadline - time.monotonic())):
+            continue
+        line = proc.stdout.readline()
+        if not line:
+            break
+        seen += line
+        if marker in line:
+            return seen
+    raise AssertionError(f"{marker!r} not printed; output so far:\n{seen}")
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[subprocess.Popen[str], str]]:
+    env = {k: v for k, v in os.environ.items() if k not in ("STREAM_API_KEY", "STREAM_API_SECRET")}
+    proc = subprocess.Popen(
+        [*CLI, "fake-stream", "--port", "0", "--seed", "7"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        banner = _read_until(proc, "listening on")
+        base_url = banner.split("listening on ")[1].split()[0]
+        yield proc, base_url
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+        for stream in (proc.stdout, proc.stderr):
+            if stream:
+                stream.close()
+
+
+def test_fake_stream_prints_its_url_serves_the_sdk_and_stops_on_sigterm(served) -> None:
+    proc, base_url = served
+    assert base_url.startswith("http://127.0.0.1:")
+    client = StreamChat(DEV_API_KEY, DEV_API_SECRET, base_url=base_url)
+    assert client.upsert_user({"id": "amr"})["users"]["amr"]["role"] == "user"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=15) == 0
+    assert proc.stdout is not None
+    assert "fake Stream Chat stopped" in proc.stdout.read()
+
+
+def test_fake_stream_stops_cleanly_on_sigint(served) -> None:
+    proc, _ = served
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=15) == 0
+
+
+def test_fake_stream_uses_key_and_secret_from_the_environment() -> None:
+    env = {**os.environ, "STREAM_API_KEY": "env-key", "STREAM_API_SECRET": "env-secret-" + "x" * 24}
+    proc = subprocess.Popen(
+        [*CLI, "fake-stream", "--port", "0"], stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        base_url = _read_until(proc, "listening on").split("listening on ")[1].split()[0]
+        client = StreamChat("env-key", env["STREAM_API_SECRET"], base_url=base_url)
+        assert client.get_app_settings()["app"]["name"] == "env-key"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=15)
+        assert proc.stdout is not None
+        proc.stdout.close()
+
+
+def test_fake_stream_rejects_an_out_of_range_port() -> None:
+    result = subprocess.run(
+        [*CLI, "fake-stream", "--port", "70000"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "port must be between 0 and 65535, got 70000" in result.stderr
+
+
+def test_fake_stream_reports_a_port_already_in_use() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [*CLI, "fake-stream", "--port", str(port)], capture_output=True, text=True, timeout=60
+        )
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_demo_plays_the_company_to_user_exchange() -> None:
+    result = subprocess.run([*CLI, "demo"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "[create] channel messaging:sat-education-amr" in out
+    assert "Hello Amr" in out
+    assert "but don't exist: [onecrew_user_7c1e2f4a-0b7d-4f5e-9a51-3f0c2d9e8b41]" in out
+    assert "demo finished: all steps behaved as Stream does" in out
