@@ -208,7 +208,7 @@ def test_add_members_with_a_missing_user_fails_and_adds_nobody(synced: SDK, chan
     assert list(synced.state.channels["messaging:sat-amr"].members) == [COMPANY]
 
 
-def test_add_members_accepts_member_objects_with_channel_roles(synced: SDK, channel) -> None:
+def test_add_members_accepts_member_objects_with_channel_roles(channel) -> None:
     added = channel.add_members([{"user_id": AMR, "channel_role": "channel_moderator"}])
     amr = next(m for m in added["members"] if m["user_id"] == AMR)
     assert amr["channel_role"] == "channel_moderator"
@@ -281,7 +281,7 @@ def test_query_channels_member_limit_is_validated(synced: SDK) -> None:
     )
 
 
-def test_channel_query_returns_members_messages_and_read_state(synced: SDK, channel) -> None:
+def test_channel_query_returns_members_messages_and_read_state(channel) -> None:
     channel.add_members([AMR])
     channel.send_message({"text": "one"}, COMPANY)
     channel.send_message({"text": "two"}, COMPANY)

@@ -23,7 +23,8 @@ def test_send_message_returns_the_stored_message(sdk: SDK, channel) -> None:
     assert message["type"] == "regular"
     assert message["cid"] == "messaging:c1"
     assert message["priority"] == "high"
-    assert message["attachments"] == [] and message["latest_reactions"] == []
+    assert message["attachments"] == []
+    assert message["latest_reactions"] == []
     assert sdk.state.messages[message["id"]].text == "hi"
 
 
@@ -36,7 +37,8 @@ def test_send_message_with_a_chosen_id_and_duplicate_id(channel) -> None:
     )
 
 
-def test_send_message_without_user_is_refused_server_side(sdk: SDK, channel) -> None:
+@pytest.mark.usefixtures("channel")
+def test_send_message_without_user_is_refused_server_side(sdk: SDK) -> None:
     with pytest.raises(StreamAPIException) as caught:
         sdk.client.post("channels/messaging/c1/message", data={"message": {"text": "x"}})
     assert error_body(caught.value) == stream_error(

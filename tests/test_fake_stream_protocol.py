@@ -119,7 +119,8 @@ def test_every_response_is_json_with_duration_and_lowercase_rate_limit_headers(s
     assert headers["content-type"] == "application/json"
     limits = response.rate_limit()
     assert limits is not None
-    assert limits.limit > 0 and limits.remaining > 0
+    assert limits.limit > 0
+    assert limits.remaining > 0
     assert limits.reset.timestamp() > time.time()
 
 
@@ -197,3 +198,13 @@ def test_non_object_json_body_is_an_input_error(fake_stream_server: FakeStreamSe
     assert response.json()["message"] == (
         'UpdateUsers failed with error: "the request body must be a JSON object"'
     )
+
+
+def test_docs_coverage_table_matches_the_route_table() -> None:
+    from pathlib import Path
+
+    from chatgate.fakes.stream.coverage import render_into
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "fake-stream.md"
+    text = doc.read_text()
+    assert render_into(text) == text, "run: python -m chatgate.fakes.stream.coverage"

@@ -16,7 +16,8 @@ def test_upsert_creates_users_with_default_role_and_flattened_custom_fields(sdk:
     assert amr["role"] == "user"
     assert amr["name"] == "Amr"
     assert amr["favourite_colour"] == "teal"
-    assert amr["banned"] is False and amr["online"] is False
+    assert amr["banned"] is False
+    assert amr["online"] is False
     assert amr["created_at"].endswith("Z")
     assert response["users"]["sat"]["role"] == "admin"
     assert set(sdk.state.users) == {"amr", "sat"}
@@ -42,7 +43,10 @@ def test_reupsert_with_role_fixes_a_wrong_role(sdk: SDK) -> None:
         ({"id": "has space"}, 'users[has space].id "has space" invalid ("^[@\\w-]*$" allowed)'),
         ({"id": "x" * 256}, f"users[{'x' * 256}].id max length exceeded (255)"),
         ({"id": "amr", "role": "superuser"}, 'users[amr].role "superuser" doesn\'t exist'),
-        ({"id": "amr", "teams": "red"}, "invalid field users[amr].teams: expected array, got string"),
+        (
+            {"id": "amr", "teams": "red"},
+            "invalid field users[amr].teams: expected array, got string",
+        ),
     ],
 )
 def test_upsert_rejects_invalid_users_with_stream_error_body(
@@ -198,7 +202,8 @@ def test_batch_delete_returns_a_task_that_completes_with_per_user_results(people
     task = people.client.get_task(task_id)
     assert task["status"] == "completed"
     assert task["result"] == {"amr": {"status": "ok"}, "amrog": {"status": "ok"}}
-    assert "amr" not in people.state.users and "amrog" not in people.state.users
+    assert "amr" not in people.state.users
+    assert "amrog" not in people.state.users
 
 
 def test_batch_delete_validates_delete_type(people: SDK) -> None:
