@@ -31,9 +31,7 @@ class SDK:
 
 
 @pytest.fixture(params=["in-process", "standalone"])
-def sdk(
-    request: pytest.FixtureRequest, fake_stream_server: FakeStreamServer
-) -> Iterator[SDK]:
+def sdk(request: pytest.FixtureRequest, fake_stream_server: FakeStreamServer) -> Iterator[SDK]:
     """The same test through the `responses` transport and over real HTTP."""
     if request.param == "in-process":
         with InProcessStream() as stream:
