@@ -19,7 +19,10 @@ from urllib.parse import parse_qsl
 from .auth import Principal, authenticate
 from .call import Call
 from .clock import Clock, IdGenerator
+from .control import CONTROL_PREFIX, ControlPlane
 from .errors import ErrorCode, StreamError, input_error, not_allowed
+from .faults import Faults
+from .journal import Journal
 from .models import AppState
 from .routes import Route, match
 
@@ -37,6 +40,10 @@ class FakeResponse:
     headers: dict[str, str]
     body: bytes
     operation: str = UNMATCHED_OPERATION
+    # Set by fault rules: transports wait `delay_s` first, and `drop` closes the
+    # connection without an answer.
+    delay_s: float = 0.0
+    drop: bool = False
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -94,6 +101,9 @@ class FakeStream:
         self.clock = clock or Clock()
         self.ids = IdGenerator(seed)
         self.rate_limits = RateLimits()
+        self.journal = Journal()
+        self.faults = Faults(seed)
+        self.control = ControlPlane(self)
         self._apps: dict[str, AppState] = {}
         self._apps_lock = threading.Lock()
 
@@ -114,6 +124,16 @@ class FakeStream:
         """The state of a registered app (KeyError if unknown)."""
         return self._apps[api_key]
 
+    def apps(self) -> list[AppState]:
+        """Every registered app's current state."""
+        with self._apps_lock:
+            return list(self._apps.values())
+
+    def seed(self, seed: int | None) -> None:
+        """Re-seed generated ids and probabilistic faults, for repeatable runs."""
+        self.ids.seed(seed)
+        self.faults.seed(seed)
+
     def _lookup_app(self, api_key: str) -> AppState | None:
         return self._apps.get(api_key)
 
@@ -123,6 +143,8 @@ class FakeStream:
             for key, app in list(self._apps.items()):
                 self._apps[key] = AppState(app.api_key, app.api_secret, self.clock, self.ids)
         self.rate_limits.reset()
+        self.journal.clear()
+        self.faults.clear()
 
     # -- dispatch ---------------------------------------------------------
     def dispatch(
@@ -141,20 +163,34 @@ class FakeStream:
             if isinstance(query, str)
             else dict(query)
         )
-        lowered = {k.lower(): v for k, v in headers.items()}
         raw = body.encode() if isinstance(body, str) else (body or b"")
-        found = match(method, _normalise_path(path))
+        path = _normalise_path(path)
+        if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
+            return self.control.handle(method, path, params, raw)
+        lowered = {k.lower(): v for k, v in headers.items()}
+        found = match(method, path)
         operation = found[0].operation if found else UNMATCHED_OPERATION
+        api_key = params.get("api_key", "")
         limit_headers, allowed = self.rate_limits.take(
-            params.get("api_key", ""), operation, self.clock.now().timestamp()
+            api_key, operation, self.clock.now().timestamp()
         )
+        parsed = _decode_body(raw)
+        fault = self.faults.take(operation, method, path)
+        delay_s = fault.latency_ms / 1000 if fault is not None else 0.0
+        principal: Principal | None = None
+        if fault is not None and fault.kind == "drop":
+            self._journal(api_key, operation, method, path, params, parsed, 0, None, found)
+            return FakeResponse(0, {}, b"", operation, delay_s=delay_s, drop=True)
         try:
+            if fault is not None and fault.kind in ("error", "rate_limit"):
+                if fault.kind == "rate_limit":
+                    limit_headers["x-ratelimit-remaining"] = "0"
+                raise fault.error()
             if found is None:
                 raise StreamError(
                     ErrorCode.DOES_NOT_EXIST,
                     # UNCONFIRMED: the live API's answer to an unknown route.
-                    f"{method} {_normalise_path(path)} is not a Stream Chat endpoint "
-                    "implemented by chatgate's fake",
+                    f"{method} {path} is not a Stream Chat endpoint implemented by chatgate's fake",
                 )
             if not allowed:
                 # UNCONFIRMED text: the live 429 body is not on record.
@@ -162,33 +198,62 @@ class FakeStream:
                     ErrorCode.RATE_LIMIT,
                     "Too many requests, check response headers for more information.",
                 )
-            status, payload = self._serve(found[0], found[1], params, lowered, raw)
+            app, principal = authenticate(params, lowered, self._lookup_app, self.clock.now())
+            status, payload = self._serve(app, principal, found[0], found[1], params, raw, parsed)
         except StreamError as error:
             status, payload = error.status, error.body(operation, "")
         except Exception:  # the fake must answer, whatever breaks inside it
             log.exception("fake Stream failed on %s %s", method, path)
             error = StreamError(ErrorCode.INTERNAL, "internal error in chatgate's fake Stream")
             status, payload = error.status, error.body(operation, "")
+        self._journal(api_key, operation, method, path, params, parsed, status, principal, found)
         payload["duration"] = _duration(started)
         return FakeResponse(
             status=status,
             headers={**JSON_HEADERS, **limit_headers},
             body=json.dumps(payload, separators=(",", ":")).encode(),
             operation=operation,
+            delay_s=delay_s,
+        )
+
+    def _journal(
+        self,
+        api_key: str,
+        operation: str,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        body: Any,
+        status: int,
+        principal: Principal | None,
+        found: object,
+    ) -> None:
+        self.journal.record(
+            time=self.clock.now(),
+            api_key=api_key,
+            operation=operation,
+            method=method,
+            path=path,
+            query=query,
+            body=body if not isinstance(body, _Undecodable) else body.text,
+            status=status,
+            principal=principal.label if principal is not None else None,
+            matched=found is not None,
         )
 
     def _serve(
         self,
+        app: AppState,
+        principal: Principal,
         route: Route,
         path_params: dict[str, str],
         query: dict[str, str],
-        headers: dict[str, str],
         raw: bytes,
+        parsed: Any,
     ) -> tuple[int, dict[str, Any]]:
-        app, principal = authenticate(query, headers, self._lookup_app, self.clock.now())
         if len(raw) > MAX_BODY_BYTES:
             raise StreamError(ErrorCode.PAYLOAD_TOO_BIG, "request body is too large")
-        body = _parse_body(raw)
+        body = _require_object(parsed)
         with app.lock:
             if not principal.server and not route.client_side:
                 raise _server_only(app, principal, route)
@@ -197,17 +262,30 @@ class FakeStream:
         return (201 if route.method == "POST" else 200), payload
 
 
-def _parse_body(raw: bytes) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Undecodable:
+    """A request body that is not JSON, kept for the error and the journal."""
+
+    text: str
+    error: str
+
+
+def _decode_body(raw: bytes) -> Any:
     if not raw.strip():
         return {}
     try:
-        value = json.loads(raw)
+        return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
+        return _Undecodable(raw.decode("utf-8", errors="replace"), str(exc))
+
+
+def _require_object(parsed: Any) -> dict[str, Any]:
+    if isinstance(parsed, _Undecodable):
         # UNCONFIRMED text for a body that is not JSON.
-        raise input_error(f"invalid JSON request body: {exc}") from exc
-    if not isinstance(value, dict):
+        raise input_error(f"invalid JSON request body: {parsed.error}")
+    if not isinstance(parsed, dict):
         raise input_error("the request body must be a JSON object")
-    return value
+    return parsed
 
 
 def _server_only(app: AppState, principal: Principal, route: Route) -> StreamError:

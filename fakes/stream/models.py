@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from .clock import Clock, IdGenerator
+from .propagation import Propagation
 
 USER_ROLES = ("user", "admin", "guest", "anonymous")
 CHANNEL_ROLES = ("channel_member", "channel_moderator")
@@ -153,6 +154,7 @@ class AppState:
         self.channels: dict[str, Channel] = {}
         self.messages: dict[str, Message] = {}
         self.tasks: dict[str, Task] = {}
+        self.propagation = Propagation()
         now = clock.now()
         self.channel_types: dict[str, dict[str, Any]] = {
             name: default_channel_type_config(name, now) for name in DEFAULT_CHANNEL_TYPES
@@ -167,6 +169,12 @@ class AppState:
         """The user if it exists and is not deleted."""
         user = self.users.get(user_id)
         return user if user is not None and user.deleted_at is None else None
+
+    def visible_user(self, user_id: str) -> bool:
+        """True if channel operations can see the user (exists, not deleted, not lagging)."""
+        return self.live_user(user_id) is not None and self.propagation.visible(
+            user_id, self.clock.now()
+        )
 
     def live_channel(self, cid: str) -> Channel | None:
         """The channel if it exists and is not deleted."""

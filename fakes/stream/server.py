@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from types import TracebackType
@@ -16,6 +17,16 @@ from .models import AppState
 from .transports.asgi import asgi_app
 
 STARTUP_TIMEOUT_S = 15.0
+
+
+class _QuietDrops(logging.Filter):
+    """Hide uvicorn's complaint about responses a drop fault abandoned on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "without completing response" not in record.getMessage()
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
 
 
 class _NotifyingServer(uvicorn.Server):

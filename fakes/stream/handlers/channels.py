@@ -47,7 +47,8 @@ def missing_users_reason(missing: list[str], operation: str) -> str:
 
 
 def _require_users(app: AppState, user_ids: list[str], operation: str) -> None:
-    missing = [uid for uid in user_ids if app.live_user(uid) is None]
+    missing = [uid for uid in user_ids if not app.visible_user(uid)]
+    app.propagation.channel_operation()
     if missing:
         raise input_error(missing_users_reason(list(dict.fromkeys(missing)), operation))
 

@@ -100,6 +100,8 @@ def upsert_users(call: Call) -> dict[str, Any]:
         # (UNCONFIRMED for role: the docs only say a re-upsert can change it).
         _apply_fields(record, raw)
         app.users[key] = record
+        if existing is None:
+            app.propagation.upserted(key, now)
         out[key] = render.user(record)
     return {"users": out}
 

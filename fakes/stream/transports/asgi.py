@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -44,6 +45,13 @@ def asgi_app(fake: FakeStream) -> ASGIApp:
             headers,
             b"".join(chunks),
         )
+        if response.delay_s:
+            await asyncio.sleep(response.delay_s)  # an injected latency fault
+        if response.drop:
+            # ASGI cannot reset a connection; start an answer and abandon it, so
+            # the server closes the socket mid-response.
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            return
         await send(
             {
                 "type": "http.response.start",

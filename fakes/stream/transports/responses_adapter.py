@@ -8,6 +8,7 @@ service from a test; loopback traffic passes through untouched.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
@@ -57,6 +58,12 @@ class ResponsesTransport:
         response = self.fake.dispatch(
             request.method or "GET", unquote(path), parts.query, dict(request.headers), body
         )
+        if response.delay_s:
+            time.sleep(response.delay_s)  # an injected latency fault, not synchronisation
+        if response.drop:
+            raise requests.ConnectionError(
+                f"connection dropped by a chatgate fault rule ({response.operation})"
+            )
         # responses sets Content-Type itself (from content_type above).
         headers = {k: v for k, v in response.headers.items() if k != "content-type"}
         return response.status, headers, response.body
