@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .auth import Principal
 from .errors import input_error
 from .models import AppState
+
+if TYPE_CHECKING:
+    from .ratelimits import RateLimits
 
 
 @dataclass
@@ -20,6 +23,7 @@ class Call:
     params: dict[str, str]
     query: dict[str, str]
     body: dict[str, Any]
+    rate_limits: RateLimits | None = None
 
     @property
     def now(self) -> datetime:

@@ -32,7 +32,7 @@ def dump_app(app: AppState) -> dict[str, Any]:
     with app.lock:
         return {
             "api_key": app.api_key,
-            "users": [render.user(u) for u in sorted(app.users.values(), key=lambda u: u.seq)],
+            "users": [render.user(u, app) for u in sorted(app.users.values(), key=lambda u: u.seq)],
             "channels": [
                 {
                     **render.channel(app, c),

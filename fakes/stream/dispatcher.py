@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -24,7 +24,8 @@ from .errors import ErrorCode, StreamError, input_error, not_allowed
 from .faults import Faults
 from .journal import Journal
 from .models import AppState
-from .routes import Route, match
+from .ratelimits import RateLimits
+from .routes import ROUTES, Route, match
 
 log = logging.getLogger("chatgate.fake_stream")
 
@@ -49,41 +50,6 @@ class FakeResponse:
         return json.loads(self.body)
 
 
-@dataclass
-class RateLimits:
-    """Per app and operation one-minute windows, reported in lowercase headers.
-
-    Counting is always on; refusing with 429 only when `enforce` is set, since
-    the live limits differ per endpoint and plan.
-    """
-
-    limit: int = 10_000
-    enforce: bool = False
-    _windows: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def take(self, api_key: str, operation: str, now: float) -> tuple[dict[str, str], bool]:
-        window = int(now // 60) * 60
-        with self._lock:
-            start, used = self._windows.get((api_key, operation), (window, 0))
-            if start != window:
-                start, used = window, 0
-            allowed = not self.enforce or used < self.limit
-            if allowed:
-                used += 1
-            self._windows[(api_key, operation)] = (start, used)
-        headers = {
-            "x-ratelimit-limit": str(self.limit),
-            "x-ratelimit-remaining": str(max(self.limit - used, 0)),
-            "x-ratelimit-reset": str(start + 60),
-        }
-        return headers, allowed
-
-    def reset(self) -> None:
-        with self._lock:
-            self._windows.clear()
-
-
 def _duration(started: float) -> str:
     return f"{(time.perf_counter() - started) * 1000:.2f}ms"
 
@@ -100,7 +66,7 @@ class FakeStream:
     def __init__(self, *, seed: int | None = None, clock: Clock | None = None) -> None:
         self.clock = clock or Clock()
         self.ids = IdGenerator(seed)
-        self.rate_limits = RateLimits()
+        self.rate_limits = RateLimits(operations=tuple(sorted({r.operation for r in ROUTES})))
         self.journal = Journal()
         self.faults = Faults(seed)
         self.control = ControlPlane(self)
@@ -257,7 +223,7 @@ class FakeStream:
         with app.lock:
             if not principal.server and not route.client_side:
                 raise _server_only(app, principal, route)
-            call = Call(app, principal, route.operation, path_params, query, body)
+            call = Call(app, principal, route.operation, path_params, query, body, self.rate_limits)
             payload = route.handler(call)
         return (201 if route.method == "POST" else 200), payload
 

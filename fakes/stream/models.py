@@ -73,6 +73,8 @@ class Channel:
     reads: dict[str, Read] = field(default_factory=dict)
     last_message_at: datetime | None = None
     deleted_at: datetime | None = None
+    truncated_at: datetime | None = None
+    hidden_for: set[str] = field(default_factory=set)
 
     @property
     def cid(self) -> str:
@@ -95,9 +97,57 @@ class Message:
     mentioned_users: list[str] = field(default_factory=list)
     silent: bool = False
     reply_count: int = 0
+    shadowed: bool = False
     custom: dict[str, Any] = field(default_factory=dict)
     deleted_at: datetime | None = None
     deleted_for: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Reaction:
+    message_id: str
+    user_id: str
+    type: str
+    score: int
+    created_at: datetime
+    updated_at: datetime
+    custom: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Ban:
+    target_id: str
+    created_by_id: str | None
+    created_at: datetime
+    channel_cid: str | None = None
+    reason: str | None = None
+    expires: datetime | None = None
+    shadow: bool = False
+
+
+@dataclass
+class Mute:
+    user_id: str
+    target_id: str
+    created_at: datetime
+    updated_at: datetime
+    expires: datetime | None = None
+
+
+@dataclass
+class Block:
+    user_id: str
+    blocked_user_id: str
+    created_at: datetime
+
+
+@dataclass
+class Flag:
+    user_id: str
+    created_at: datetime
+    target_user_id: str | None = None
+    target_message_id: str | None = None
+    reason: str | None = None
 
 
 @dataclass
@@ -155,6 +205,13 @@ class AppState:
         self.messages: dict[str, Message] = {}
         self.tasks: dict[str, Task] = {}
         self.propagation = Propagation()
+        # reactions per message id, in arrival order
+        self.reactions: dict[str, list[Reaction]] = {}
+        self.bans: list[Ban] = []
+        self.mutes: dict[tuple[str, str], Mute] = {}
+        self.blocks: dict[tuple[str, str], Block] = {}
+        self.flags: list[Flag] = []
+        self.settings: dict[str, Any] = {}
         now = clock.now()
         self.channel_types: dict[str, dict[str, Any]] = {
             name: default_channel_type_config(name, now) for name in DEFAULT_CHANNEL_TYPES
@@ -175,6 +232,16 @@ class AppState:
         return self.live_user(user_id) is not None and self.propagation.visible(
             user_id, self.clock.now()
         )
+
+    def active_ban(self, user_id: str, channel_cid: str | None = None) -> Ban | None:
+        """The user's unexpired ban: app-wide, or in `channel_cid` when given."""
+        now = self.clock.now()
+        for ban in self.bans:
+            if ban.target_id != user_id or (ban.expires is not None and ban.expires <= now):
+                continue
+            if ban.channel_cid is None or ban.channel_cid == channel_cid:
+                return ban
+        return None
 
     def live_channel(self, cid: str) -> Channel | None:
         """The channel if it exists and is not deleted."""

@@ -5,15 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from .clock import stream_time
-from .models import AppState, Channel, Member, Message, Task, User
+from .models import AppState, Channel, Member, Message, Reaction, Task, User
 
 
 def _time(value: Any) -> Any:
     return stream_time(value) if value is not None else None
 
 
-def user(record: User) -> dict[str, Any]:
-    """A FullUser as the v1 API returns it."""
+def user(record: User, app: AppState | None = None) -> dict[str, Any]:
+    """A FullUser as the v1 API returns it; `app` adds ban and block state."""
+    ban = app.active_ban(record.id) if app is not None else None
+    blocked = (
+        sorted(b.blocked_user_id for b in app.blocks.values() if b.user_id == record.id)
+        if app is not None
+        else []
+    )
     body: dict[str, Any] = dict(record.custom)
     body.update(
         id=record.id,
@@ -22,11 +28,11 @@ def user(record: User) -> dict[str, Any]:
         language=record.language,
         created_at=stream_time(record.created_at),
         updated_at=stream_time(record.updated_at),
-        banned=False,
+        banned=ban is not None and not ban.shadow,
         online=False,
         invisible=record.invisible,
-        shadow_banned=False,
-        blocked_user_ids=[],
+        shadow_banned=ban is not None and ban.shadow,
+        blocked_user_ids=blocked,
     )
     if record.teams_role is not None:
         body["teams_role"] = dict(record.teams_role)
@@ -44,7 +50,7 @@ def user_ref(app: AppState, user_id: str | None) -> dict[str, Any] | None:
     record = app.users.get(user_id)
     if record is None:
         return {"id": user_id, "role": "user", "banned": False, "online": False}
-    return user(record)
+    return user(record, app)
 
 
 def member(app: AppState, record: Member) -> dict[str, Any]:
@@ -91,6 +97,8 @@ def channel(app: AppState, record: Channel) -> dict[str, Any]:
         body["last_message_at"] = stream_time(record.last_message_at)
     if record.deleted_at is not None:
         body["deleted_at"] = stream_time(record.deleted_at)
+    if record.truncated_at is not None:
+        body["truncated_at"] = stream_time(record.truncated_at)
     return body
 
 
@@ -106,16 +114,14 @@ def message(app: AppState, record: Message, *, show_deleted: bool = False) -> di
         type="deleted" if deleted else record.type,
         user=user_ref(app, record.user_id),
         attachments=list(record.attachments),
-        latest_reactions=[],
+        **reaction_summary(app, record.id),
         own_reactions=[],
-        reaction_counts={},
-        reaction_scores={},
         reply_count=record.reply_count,
         deleted_reply_count=0,
         cid=record.cid,
         created_at=stream_time(record.created_at),
         updated_at=stream_time(record.updated_at),
-        shadowed=False,
+        shadowed=record.shadowed,
         mentioned_users=[user_ref(app, uid) for uid in record.mentioned_users],
         silent=record.silent,
         pinned=False,
@@ -133,6 +139,43 @@ def message(app: AppState, record: Message, *, show_deleted: bool = False) -> di
     return body
 
 
+def reaction(app: AppState, record: Reaction) -> dict[str, Any]:
+    body: dict[str, Any] = dict(record.custom)
+    body.update(
+        message_id=record.message_id,
+        user_id=record.user_id,
+        user=user_ref(app, record.user_id),
+        type=record.type,
+        score=record.score,
+        created_at=stream_time(record.created_at),
+        updated_at=stream_time(record.updated_at),
+    )
+    return body
+
+
+def reaction_summary(app: AppState, message_id: str) -> dict[str, Any]:
+    """latest_reactions (newest 10), reaction_counts, reaction_scores, reaction_groups."""
+    reactions = app.reactions.get(message_id, [])
+    counts: dict[str, int] = {}
+    scores: dict[str, int] = {}
+    groups: dict[str, dict[str, Any]] = {}
+    for r in reactions:
+        counts[r.type] = counts.get(r.type, 0) + 1
+        scores[r.type] = scores.get(r.type, 0) + r.score
+        group = groups.setdefault(
+            r.type, {"count": 0, "sum_scores": 0, "first_reaction_at": stream_time(r.created_at)}
+        )
+        group["count"] += 1
+        group["sum_scores"] += r.score
+        group["last_reaction_at"] = stream_time(r.created_at)
+    return {
+        "latest_reactions": [reaction(app, r) for r in reversed(reactions[-10:])],
+        "reaction_counts": counts,
+        "reaction_scores": scores,
+        "reaction_groups": groups or None,
+    }
+
+
 def channel_state(
     app: AppState,
     record: Channel,
@@ -147,6 +190,7 @@ def channel_state(
         for mid in record.message_ids
         if mid in app.messages
         and (app.messages[mid].parent_id is None or app.messages[mid].show_in_channel)
+        and (record.truncated_at is None or app.messages[mid].created_at > record.truncated_at)
     ]
     latest = visible[-message_limit:] if message_limit > 0 else []
     members = list(record.members.values())[member_offset:]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .call import Call
-from .handlers import app, channels, messages, users
+from .handlers import app, channels, messages, moderation, reactions, reads, users
 
 Handler = Callable[[Call], dict[str, Any]]
 
@@ -72,6 +72,19 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route("POST", "/channels/{type}/{id}", "UpdateChannel", channels.update_channel),
     Route("DELETE", "/channels/{type}/{id}", "DeleteChannel", channels.delete_channel),
+    Route(
+        "PATCH", "/channels/{type}/{id}", "UpdateChannelPartial", channels.update_channel_partial
+    ),
+    Route("POST", "/channels/{type}/{id}/truncate", "TruncateChannel", channels.truncate_channel),
+    Route(
+        "POST", "/channels/{type}/{id}/hide", "HideChannel", channels.hide_channel, client_side=True
+    ),
+    Route(
+        "POST", "/channels/{type}/{id}/show", "ShowChannel", channels.show_channel, client_side=True
+    ),
+    Route("POST", "/channels/delete", "DeleteChannels", channels.delete_channels),
+    Route("POST", "/channels/{type}/{id}/read", "MarkRead", reads.mark_read, client_side=True),
+    Route("GET", "/unread", "UnreadCounts", reads.unread_counts, client_side=True),
     # messages
     Route(
         "POST",
@@ -83,8 +96,49 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/messages/{message_id}", "GetMessage", messages.get_message, client_side=True),
     Route("POST", "/messages/{message_id}", "UpdateMessage", messages.update_message),
     Route("DELETE", "/messages/{message_id}", "DeleteMessage", messages.delete_message),
+    Route(
+        "POST",
+        "/messages/{message_id}/reaction",
+        "SendReaction",
+        reactions.send_reaction,
+        client_side=True,
+    ),
+    Route(
+        "DELETE",
+        "/messages/{message_id}/reaction/{type}",
+        "DeleteReaction",
+        reactions.delete_reaction,
+        client_side=True,
+    ),
+    Route(
+        "GET",
+        "/messages/{message_id}/reactions",
+        "GetReactions",
+        reactions.get_reactions,
+        client_side=True,
+    ),
+    Route(
+        "GET",
+        "/messages/{message_id}/replies",
+        "GetReplies",
+        reactions.get_replies,
+        client_side=True,
+    ),
+    # moderation
+    Route("POST", "/moderation/ban", "Ban", moderation.ban_user),
+    Route("DELETE", "/moderation/ban", "Unban", moderation.unban_user),
+    Route("GET", "/query_banned_users", "QueryBannedUsers", moderation.query_banned_users),
+    Route("POST", "/moderation/mute", "MuteUser", moderation.mute_user, client_side=True),
+    Route("POST", "/moderation/unmute", "UnmuteUser", moderation.unmute_user, client_side=True),
+    Route("POST", "/users/block", "BlockUsers", moderation.block_user, client_side=True),
+    Route("POST", "/users/unblock", "UnblockUsers", moderation.unblock_user, client_side=True),
+    Route("GET", "/users/block", "GetBlockedUsers", moderation.get_blocked_users, client_side=True),
+    Route("POST", "/moderation/flag", "Flag", moderation.flag, client_side=True),
+    Route("POST", "/moderation/unflag", "Unflag", moderation.unflag, client_side=True),
     # app
     Route("GET", "/app", "GetApp", app.get_app),
+    Route("PATCH", "/app", "UpdateApp", app.update_app),
+    Route("GET", "/rate_limits", "GetRateLimits", app.get_rate_limits),
     Route("GET", "/channeltypes", "ListChannelTypes", app.list_channel_types),
     Route("GET", "/channeltypes/{name}", "GetChannelType", app.get_channel_type),
 )

@@ -7,6 +7,7 @@ from typing import Any
 from ..call import Call
 from ..clock import stream_time
 from ..errors import not_found
+from ..validation import query_bool
 
 
 def _type_body(config: dict[str, Any]) -> dict[str, Any]:
@@ -33,6 +34,7 @@ def get_app(call: Call) -> dict[str, Any]:
                 name: _type_body(config) for name, config in app.channel_types.items()
             },
             "event_hooks": [],
+            **app.settings,
         }
     }
 
@@ -52,3 +54,21 @@ def get_channel_type(call: Call) -> dict[str, Any]:
     if config is None:
         raise not_found(f'channel type "{call.params["name"]}" doesn\'t exist')
     return _type_body(config)
+
+
+def update_app(call: Call) -> dict[str, Any]:
+    """PATCH /app (UpdateApp): settings are stored and read back by GET /app."""
+    call.app.settings.update(call.body)
+    return {}
+
+
+_PLATFORMS = ("server_side", "android", "ios", "web")
+
+
+def get_rate_limits(call: Call) -> dict[str, Any]:
+    """GET /rate_limits (GetRateLimits): per platform and endpoint, from the fake's counters."""
+    wanted = [p for p in _PLATFORMS if query_bool(call.query, p)] or list(_PLATFORMS)
+    endpoints = [e for e in call.query.get("endpoints", "").split(",") if e]
+    assert call.rate_limits is not None, "the dispatcher always passes its rate limits"
+    limits = call.rate_limits.snapshot(call.app.api_key, endpoints, call.now.timestamp())
+    return dict.fromkeys(wanted, limits)

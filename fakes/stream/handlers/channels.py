@@ -10,10 +10,11 @@ from typing import Any
 
 from .. import render
 from ..call import Call
-from ..clock import stream_time
+from ..clock import parse_stream_time, stream_time
 from ..errors import input_error, not_allowed, not_found
 from ..filters import compile_filter, parse_sort, sort_documents
 from ..models import CHANNEL_ROLES, AppState, Channel, Member
+from ..permissions import acting_user, can_read, require_channel_access
 from ..validation import (
     MAX_BATCH,
     RESERVED_CHANNEL_FIELDS,
@@ -28,6 +29,7 @@ from ..validation import (
     required,
 )
 from .messages import live_channel, post_message
+from .users import new_task
 
 _MEMBER_LIST_KEYS = ("add_members", "remove_members", "add_moderators", "demote_moderators")
 
@@ -179,8 +181,19 @@ def get_or_create_channel(call: Call) -> dict[str, Any]:
         for user_id, role in entries:
             _add_member(channel, user_id, now, role)
         app.channels[channel.cid] = channel
+    else:
+        require_channel_access(call, channel)
     # On an existing channel `data` is ignored: create is a get-or-create.
-    return render.channel_state(app, channel, **options)
+    state = render.channel_state(app, channel, **options)
+    _add_membership(call, channel, state)
+    return state
+
+
+def _add_membership(call: Call, channel: Channel, state: dict[str, Any]) -> None:
+    """Client-side answers carry the caller's own member object as `membership`."""
+    member = channel.members.get(call.principal.user_id or "")
+    if member is not None:
+        state["membership"] = render.member(call.app, member)
 
 
 def query_channels(call: Call) -> dict[str, Any]:
@@ -198,26 +211,32 @@ def query_channels(call: Call) -> dict[str, Any]:
     user_id = optional(body, "user_id", str)
     if user_id is not None and app.live_user(check_user_id(user_id, "user_id")) is None:
         raise input_error(f"the user {user_id} does not exist")
+    viewer = call.principal.user_id or user_id
+    conditions = body["filter_conditions"]
+    want_hidden = conditions.get("hidden") is True
     docs = []
     for channel in sorted(app.channels.values(), key=lambda c: c.seq):
-        if channel.deleted_at is not None:
+        if channel.deleted_at is not None or not can_read(call, channel):
+            continue
+        if viewer is not None and (viewer in channel.hidden_for) != want_hidden:
             continue
         doc = render.channel(app, channel)
         doc["members"] = list(channel.members)
+        doc["hidden"] = viewer in channel.hidden_for if viewer else False
         doc["last_updated"] = stream_time(
             max(channel.last_message_at or channel.created_at, channel.updated_at)
         )
         if match(doc):
             docs.append((doc, channel))
     page = sort_documents(docs, sort)[offset : offset + limit]
-    return {
-        "channels": [
-            render.channel_state(
-                app, channel, message_limit=message_limit, member_limit=member_limit
-            )
-            for _, channel in page
-        ]
-    }
+    states = []
+    for _, channel in page:
+        state = render.channel_state(
+            app, channel, message_limit=message_limit, member_limit=member_limit
+        )
+        _add_membership(call, channel, state)
+        states.append(state)
+    return {"channels": states}
 
 
 def _user_list(body: dict[str, Any], key: str) -> list[str]:
@@ -286,10 +305,106 @@ def delete_channel(call: Call) -> dict[str, Any]:
     app = call.app
     channel = live_channel(call)
     now = call.now
-    hard = query_bool(call.query, "hard_delete")
+    channel.deleted_at = now
+    body = render.channel(app, channel)
+    _delete(app, channel, query_bool(call.query, "hard_delete"), now)
+    return {"channel": body}
+
+
+def update_channel_partial(call: Call) -> dict[str, Any]:
+    """PATCH /channels/{type}/{id} (UpdateChannelPartial): set and unset custom fields."""
+    app, body = call.app, call.body
+    channel = live_channel(call)
+    to_set = optional(body, "set", dict) or {}
+    to_unset = optional(body, "unset", list) or []
+    custom = _custom_data(to_set)
+    for index, key in enumerate(to_unset):
+        expect(key, str, f"unset[{index}]")
+    channel.custom.update(custom)
+    for key in to_unset:
+        channel.custom.pop(key, None)
+    channel.updated_at = call.now
+    return {
+        "channel": render.channel(app, channel),
+        "members": [render.member(app, m) for m in channel.members.values()],
+    }
+
+
+def truncate_channel(call: Call) -> dict[str, Any]:
+    """POST /channels/{type}/{id}/truncate (TruncateChannel): hide (or delete) the history."""
+    app, body = call.app, call.body
+    channel = live_channel(call)
+    hard = bool(optional(body, "hard_delete", bool))
+    truncated_at = optional(body, "truncated_at", str)
+    now = call.now
+    cutoff = parse_stream_time(truncated_at) if truncated_at else now
+    message_raw = optional(body, "message", dict)
+    if message_raw is not None and body.get("user_id") and "user_id" not in message_raw:
+        message_raw = {**message_raw, "user_id": body["user_id"]}
+    for message_id in list(channel.message_ids):
+        message = app.messages.get(message_id)
+        if message is None or message.created_at > cutoff:
+            continue
+        if hard:
+            app.remove_message(message)
+        else:
+            message.deleted_at = message.deleted_at or now
+    channel.truncated_at = cutoff
+    channel.updated_at = now
+    for read in channel.reads.values():
+        read.unread_messages = 0
+    response: dict[str, Any] = {"channel": render.channel(app, channel)}
+    if message_raw is not None:
+        response["message"] = render.message(app, post_message(call, channel, message_raw))
+    return response
+
+
+def hide_channel(call: Call) -> dict[str, Any]:
+    """POST /channels/{type}/{id}/hide (HideChannel): out of the user's lists until a message."""
+    channel = live_channel(call)
+    user_id = acting_user(call, call.body)
+    require_channel_access(call, channel)
+    channel.hidden_for.add(user_id)
+    if optional(call.body, "clear_history", bool) and user_id in channel.reads:
+        channel.reads[user_id].unread_messages = 0
+    return {}
+
+
+def show_channel(call: Call) -> dict[str, Any]:
+    """POST /channels/{type}/{id}/show (ShowChannel)."""
+    channel = live_channel(call)
+    user_id = acting_user(call, call.body)
+    channel.hidden_for.discard(user_id)
+    return {}
+
+
+def delete_channels(call: Call) -> dict[str, Any]:
+    """POST /channels/delete (DeleteChannels): batch, answered with a task id."""
+    app, body = call.app, call.body
+    cids = required(body, "cids", list)
+    check_batch(cids, "cids")
+    if not cids:
+        raise input_error("cids is a required field")
+    for index, cid in enumerate(cids):
+        expect(cid, str, f"cids[{index}]")
+        if ":" not in cid:
+            raise input_error(f'cids[{index}] "{cid}" is not a valid cid (type:id)')
+    hard = bool(optional(body, "hard_delete", bool))
+    now = call.now
+    result: dict[str, Any] = {}
+    for cid in cids:
+        channel = app.live_channel(cid)
+        if channel is None:
+            result[cid] = {"status": "error", "error": f'Can\'t find channel with id "{cid}"'}
+            continue
+        _delete(app, channel, hard, now)
+        result[cid] = {"status": "ok"}
+    return {"task_id": new_task(app, result).id}
+
+
+def _delete(app: AppState, channel: Channel, hard: bool, now: datetime) -> None:
     channel.deleted_at = now
     channel.updated_at = now
-    body = render.channel(app, channel)
     for message_id in list(channel.message_ids):
         message = app.messages.get(message_id)
         if message is None:
@@ -299,5 +414,4 @@ def delete_channel(call: Call) -> dict[str, Any]:
         else:
             message.deleted_at = message.deleted_at or now
     if hard:
-        del app.channels[channel.cid]
-    return {"channel": body}
+        app.channels.pop(channel.cid, None)

@@ -9,8 +9,9 @@ from typing import Any
 from .. import render
 from ..call import Call
 from ..clock import stream_time
-from ..errors import ErrorCode, StreamError, input_error, not_found
+from ..errors import ErrorCode, StreamError, input_error, not_allowed, not_found
 from ..models import AppState, Channel, Message, Read
+from ..permissions import acting_user, require_channel_access
 from ..validation import (
     MAX_MESSAGE_ID,
     RESERVED_MESSAGE_FIELDS,
@@ -43,26 +44,6 @@ _SENDABLE_TYPES = ("regular", "system")
 _MAX_ATTACHMENTS = 30
 
 
-def message_author(call: Call, raw: dict[str, Any], operation_hint: str) -> str:
-    """The acting user of a server-side write: `message.user.id` or `message.user_id`."""
-    user = raw.get("user")
-    user_id = raw.get("user_id")
-    if user is not None:
-        expect(user, dict, "message.user")
-        user_id = user.get("id", user_id)
-    if user_id is None:
-        if not call.principal.server:
-            return str(call.principal.user_id)
-        raise input_error(
-            f"either {operation_hint}.user or {operation_hint}.user_id must be provided "
-            "when using server side auth."
-        )
-    check_user_id(user_id, f"{operation_hint}.user.id")
-    if call.app.live_user(user_id) is None:
-        raise input_error(f"the user {user_id} does not exist")
-    return user_id
-
-
 def _check_content(app: AppState, channel: Channel, raw: dict[str, Any]) -> None:
     check_reserved(raw, RESERVED_MESSAGE_FIELDS, "message.")
     text = optional(raw, "text", str, "message.text") or ""
@@ -93,7 +74,8 @@ def post_message(call: Call, channel: Channel, raw: Any) -> Message:
     """Validate and store a new message in `channel`; shared by send and channel update."""
     expect(raw, dict, "message")
     app = call.app
-    author = message_author(call, raw, "message")
+    author = acting_user(call, raw, "message")
+    require_channel_access(call, channel, "CreateMessage")
     _check_content(app, channel, raw)
     message_id = optional(raw, "id", str, "message.id")
     if message_id is not None:
@@ -125,6 +107,9 @@ def post_message(call: Call, channel: Channel, raw: Any) -> Message:
         silent=bool(raw.get("silent", False)),
         custom=_custom(raw),
     )
+    ban = app.active_ban(author, channel.cid)
+    record.shadowed = ban is not None and ban.shadow
+    channel.hidden_for.clear()  # a new message shows a hidden channel again
     app.messages[record.id] = record
     channel.message_ids.append(record.id)
     if parent is not None:
@@ -188,8 +173,10 @@ def get_message(call: Call) -> dict[str, Any]:
     """GET /messages/{message_id} (GetMessage): the message with its channel."""
     app = call.app
     record = _message(call)
-    body = render.message(app, record, show_deleted=query_bool(call.query, "show_deleted_message"))
     channel = app.channels.get(record.cid)
+    if channel is not None:
+        require_channel_access(call, channel)
+    body = render.message(app, record, show_deleted=query_bool(call.query, "show_deleted_message"))
     if channel is not None:
         body["channel"] = render.channel(app, channel)
     return {"message": body}
@@ -202,8 +189,10 @@ def update_message(call: Call) -> dict[str, Any]:
     raw = required(call.body, "message", dict)
     if raw.get("id") not in (None, record.id):
         raise input_error(f"message.id {raw['id']} does not match the id in the path")
-    if raw.get("user") is not None or raw.get("user_id") is not None:
-        message_author(call, raw, "message")
+    if raw.get("user") is not None or raw.get("user_id") is not None or not call.principal.server:
+        editor = acting_user(call, raw, "message")
+        if not call.principal.server and editor != record.user_id:
+            raise not_allowed(f"user {editor} cannot update a message of user {record.user_id}")
     channel = app.channels[record.cid]
     _check_content(app, channel, raw)
     record.text = raw.get("text") or ""

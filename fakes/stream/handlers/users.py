@@ -102,7 +102,7 @@ def upsert_users(call: Call) -> dict[str, Any]:
         app.users[key] = record
         if existing is None:
             app.propagation.upserted(key, now)
-        out[key] = render.user(record)
+        out[key] = render.user(record, app)
     return {"users": out}
 
 
@@ -121,7 +121,7 @@ def query_users(call: Call) -> dict[str, Any]:
             continue
         if record.deactivated_at is not None and not include_deactivated:
             continue
-        doc = render.user(record)
+        doc = render.user(record, app)
         if match(doc):
             docs.append((doc, record))
     ordered = sort_documents(docs, sort)
@@ -172,7 +172,7 @@ def update_users_partial(call: Call) -> dict[str, Any]:
             else:
                 _unset_path(record.custom, key.split("."))
         record.updated_at = now
-        out[record.id] = render.user(record)
+        out[record.id] = render.user(record, app)
     return {"users": out}
 
 
@@ -248,7 +248,7 @@ def delete_user(call: Call) -> dict[str, Any]:
     app, now = call.app, call.now
     record = _existing_user(app, call.params["user_id"])
     hard = query_bool(call.query, "hard_delete")
-    body_user = render.user(record)
+    body_user = render.user(record, app)
     delete_user_record(
         app,
         record.id,
@@ -258,7 +258,7 @@ def delete_user(call: Call) -> dict[str, Any]:
         now=now,
     )
     if not hard:
-        body_user = render.user(record)
+        body_user = render.user(record, app)
     else:
         body_user["deleted_at"] = stream_time(now)
     return {"user": body_user}
@@ -338,7 +338,7 @@ def deactivate_user(call: Call) -> dict[str, Any]:
     record = _existing_user(app, call.params["user_id"])
     mark = bool(optional(call.body, "mark_messages_deleted", bool))
     _deactivate(app, record, mark, call.now)
-    return {"user": render.user(record)}
+    return {"user": render.user(record, app)}
 
 
 def deactivate_users(call: Call) -> dict[str, Any]:
@@ -353,7 +353,7 @@ def deactivate_users(call: Call) -> dict[str, Any]:
     mark = bool(optional(call.body, "mark_messages_deleted", bool))
     for record in records:
         _deactivate(app, record, mark, call.now)
-    users = [render.user(record) for record in records]
+    users = [render.user(record, app) for record in records]
     return {"task_id": new_task(app, {"users": users}).id}
 
 
@@ -375,7 +375,7 @@ def reactivate_user(call: Call) -> dict[str, Any]:
     record.updated_at = now
     if name is not None:
         record.custom["name"] = name
-    return {"user": render.user(record)}
+    return {"user": render.user(record, app)}
 
 
 def get_task(call: Call) -> dict[str, Any]:
