@@ -20,7 +20,7 @@ def chat(sdk: SDK):
 
 
 def test_reactions_are_counted_listed_newest_first_and_deleted(chat) -> None:
-    sdk, channel = chat
+    _, channel = chat
     message_id = channel.send_message({"text": "hi"}, "amr")["message"]["id"]
     channel.send_reaction(message_id, {"type": "like"}, "sat")
     response = channel.send_reaction(message_id, {"type": "like", "score": 3, "count": 42}, "lolo")
