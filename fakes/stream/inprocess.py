@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-
 from stream_chat import StreamChat
 
 from .credentials import Credentials, default_credentials
 from .dispatcher import FakeStream
-from .models import AppState
+from .lifecycle import FakeAppHandle
 from .transports.responses_adapter import DEFAULT_BASE_URL, ResponsesTransport
 
 
-class InProcessStream:
+class InProcessStream(FakeAppHandle):
     """A fake Stream app intercepting the sync SDK's HTTP calls in this process.
 
     `client` is an official `StreamChat` with the default base URL: the fake
@@ -35,33 +33,9 @@ class InProcessStream:
             self.credentials.api_key, self.credentials.api_secret, base_url=self.base_url
         )
 
-    @property
-    def api_key(self) -> str:
-        return self.credentials.api_key
-
-    @property
-    def api_secret(self) -> str:
-        return self.credentials.api_secret
-
-    @property
-    def state(self) -> AppState:
-        """The app's live state (users, channels, messages, tasks)."""
-        return self.fake.app(self.api_key)
-
     def start(self) -> InProcessStream:
         self._transport.start()
         return self
 
     def stop(self) -> None:
         self._transport.stop()
-
-    def __enter__(self) -> InProcessStream:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-from types import TracebackType
 from typing import Any
 
 import uvicorn
@@ -13,7 +12,7 @@ from stream_chat import StreamChat
 
 from .credentials import Credentials, default_credentials
 from .dispatcher import FakeStream
-from .models import AppState
+from .lifecycle import FakeAppHandle
 from .transports.asgi import asgi_app
 
 STARTUP_TIMEOUT_S = 15.0
@@ -41,7 +40,7 @@ class _NotifyingServer(uvicorn.Server):
         self.ready.set()
 
 
-class FakeStreamServer:
+class FakeStreamServer(FakeAppHandle):
     """Serve a `FakeStream` over HTTP in a background thread.
 
     `port=0` picks a free port; `base_url` is known once `start()` returns.
@@ -89,19 +88,6 @@ class FakeStreamServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
-    @property
-    def api_key(self) -> str:
-        return self.credentials.api_key
-
-    @property
-    def api_secret(self) -> str:
-        return self.credentials.api_secret
-
-    @property
-    def state(self) -> AppState:
-        """The default app's live state."""
-        return self.fake.app(self.api_key)
-
     def client(self, **options: Any) -> StreamChat:
         """An official sync SDK client for the default app, pointed at this server."""
         return StreamChat(self.api_key, self.api_secret, base_url=self.base_url, **options)
@@ -120,14 +106,3 @@ class FakeStreamServer:
         if self._thread.is_alive():
             self._thread.join(timeout=10)
         self._socket.close()
-
-    def __enter__(self) -> FakeStreamServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable
-from types import TracebackType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -18,6 +17,7 @@ import requests
 import responses
 
 from ..dispatcher import FakeStream
+from ..lifecycle import Lifecycle
 
 DEFAULT_BASE_URL = "https://chat.stream-io-api.com"
 _STREAM_HOSTS = re.compile(r"^https?://([\w-]+\.)*stream-io-api\.com(:\d+)?(?P<path>/.*)?$")
@@ -30,7 +30,7 @@ def _base_pattern(base_url: str) -> re.Pattern[str]:
     return re.compile("^" + re.escape(base) + r"(?P<path>/[^?]*)?(\?.*)?$")
 
 
-class ResponsesTransport:
+class ResponsesTransport(Lifecycle):
     """Start/stop interception of `requests` traffic to Stream and to `base_urls`."""
 
     def __init__(self, fake: FakeStream, base_urls: Iterable[str] = ()) -> None:
@@ -75,14 +75,3 @@ class ResponsesTransport:
     def stop(self) -> None:
         self._mock.stop()
         self._mock.reset()
-
-    def __enter__(self) -> ResponsesTransport:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

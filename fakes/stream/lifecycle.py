@@ -1,0 +1,72 @@
+"""Shared shape of things a test starts and stops: use them as context managers."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import TypeVar
+
+from .clock import Clock
+from .credentials import Credentials
+from .dispatcher import FakeStream
+from .faults import Faults
+from .journal import Journal
+from .models import AppState
+
+T = TypeVar("T", bound="Lifecycle")
+
+
+class Lifecycle:
+    """`with thing:` starts it and always stops it."""
+
+    def start(self: T) -> T:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: T) -> T:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class FakeAppHandle(Lifecycle):
+    """A running fake with one default app: its credentials, state and controls."""
+
+    fake: FakeStream
+    credentials: Credentials
+
+    @property
+    def api_key(self) -> str:
+        return self.credentials.api_key
+
+    @property
+    def api_secret(self) -> str:
+        return self.credentials.api_secret
+
+    @property
+    def state(self) -> AppState:
+        """The default app's live state (users, channels, messages, tasks, ...)."""
+        return self.fake.app(self.api_key)
+
+    def reset(self) -> None:
+        """Empty the fake: state, journal and fault rules."""
+        self.fake.reset()
+
+    @property
+    def journal(self) -> Journal:
+        return self.fake.journal
+
+    @property
+    def faults(self) -> Faults:
+        return self.fake.faults
+
+    @property
+    def clock(self) -> Clock:
+        return self.fake.clock
