@@ -1,6 +1,6 @@
 """How fast the PostgreSQL provider is: server start, template build, per-test database.
 
-Run: `.venv/bin/python bench/bench_postgres.py [--clones 50]`. Prints figures; asserts nothing.
+Run: `.venv/bin/python -m bench.bench_postgres [--clones 50]`. Prints figures; asserts nothing.
 Each clone is measured the way the `postgres_database` fixture uses it: create from the
 template, connect once, drop.
 """
@@ -15,6 +15,7 @@ from typing import Any
 
 import psycopg
 
+from bench.stats import percentile
 from chatgate.postgres import ProviderFailed, get_postgres, probe_docker
 
 SCHEMA = """
@@ -30,13 +31,6 @@ INSERT INTO users SELECT g, 'user ' || g FROM generate_series(1, 1000) g;
 def build_schema(conn: psycopg.Connection[Any]) -> None:
     """A small chat-shaped schema with some seed rows."""
     conn.execute(SCHEMA)
-
-
-def percentile(samples: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(samples)
-    index = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
-    return ordered[index]
 
 
 def ms(seconds: float) -> str:
@@ -91,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             ("clone + first query", ready),
             ("drop", drop),
         ):
-            p50, p99 = statistics.median(samples), percentile(samples, 0.99)
+            p50, p99 = statistics.median(samples), percentile(samples, 99)
             print(f"  {label:24}  p50 {ms(p50)}   p99 {ms(p99)}")
 
         started = time.perf_counter()
