@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .auth import Principal
 from .errors import input_error
+from .jsonbody import Undecodable, decode_json
 from .models import AppState
 
 if TYPE_CHECKING:
@@ -34,10 +34,9 @@ class Call:
         raw = self.query.get("payload")
         if raw is None:
             raise input_error("payload is a required field")
-        try:
-            value = json.loads(raw)
-        except ValueError as exc:
-            raise input_error(f"payload is not valid JSON: {exc.msg}") from exc
+        value = decode_json(raw)
+        if isinstance(value, Undecodable):
+            raise input_error(f"payload is not valid JSON: {value.error}")
         if not isinstance(value, dict):
             raise input_error("payload must be a JSON object")
         return value

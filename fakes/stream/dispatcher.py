@@ -23,6 +23,7 @@ from .control import CONTROL_PREFIX, ControlPlane
 from .errors import ErrorCode, StreamError, input_error, not_allowed
 from .faults import Faults
 from .journal import Journal
+from .jsonbody import Undecodable, decode_json
 from .models import AppState
 from .ratelimits import RateLimits
 from .routes import ROUTES, Route, match
@@ -140,7 +141,7 @@ class FakeStream:
         limit_headers, allowed = self.rate_limits.take(
             api_key, operation, self.clock.now().timestamp()
         )
-        parsed = _decode_body(raw)
+        parsed = decode_json(raw) if raw.strip() else {}
         fault = self.faults.take(operation, method, path)
         delay_s = fault.latency_ms / 1000 if fault is not None else 0.0
         principal: Principal | None = None
@@ -201,7 +202,7 @@ class FakeStream:
             method=method,
             path=path,
             query=query,
-            body=body if not isinstance(body, _Undecodable) else body.text,
+            body=body if not isinstance(body, Undecodable) else body.text,
             status=status,
             principal=principal.label if principal is not None else None,
             matched=found is not None,
@@ -228,25 +229,8 @@ class FakeStream:
         return (201 if route.method == "POST" else 200), payload
 
 
-@dataclass(frozen=True)
-class _Undecodable:
-    """A request body that is not JSON, kept for the error and the journal."""
-
-    text: str
-    error: str
-
-
-def _decode_body(raw: bytes) -> Any:
-    if not raw.strip():
-        return {}
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        return _Undecodable(raw.decode("utf-8", errors="replace"), str(exc))
-
-
 def _require_object(parsed: Any) -> dict[str, Any]:
-    if isinstance(parsed, _Undecodable):
+    if isinstance(parsed, Undecodable):
         # UNCONFIRMED text for a body that is not JSON.
         raise input_error(f"invalid JSON request body: {parsed.error}")
     if not isinstance(parsed, dict):

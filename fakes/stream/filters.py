@@ -34,10 +34,13 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _comparable(a: Any, b: Any) -> bool:
-    numbers = (int, float)
+    """Only numbers with numbers and strings with strings are ordered."""
     if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool)
-    return (isinstance(a, numbers) and isinstance(b, numbers)) or type(a) is type(b)
+        return False
+    numbers = (int, float)
+    if isinstance(a, numbers) and isinstance(b, numbers):
+        return True
+    return isinstance(a, str) and isinstance(b, str)
 
 
 def _equals(value: Any, target: Any) -> bool:

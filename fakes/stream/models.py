@@ -257,3 +257,18 @@ class AppState:
         parent = self.messages.get(message.parent_id) if message.parent_id else None
         if parent is not None and message.deleted_at is None:
             parent.reply_count = max(0, parent.reply_count - 1)
+
+    def delete_channel(self, channel: Channel, *, hard: bool, now: datetime) -> None:
+        """Soft-delete a channel and its messages, or remove both for good."""
+        channel.deleted_at = now
+        channel.updated_at = now
+        for message_id in list(channel.message_ids):
+            message = self.messages.get(message_id)
+            if message is None:
+                continue
+            if hard:
+                self.remove_message(message)
+            else:
+                message.deleted_at = message.deleted_at or now
+        if hard:
+            self.channels.pop(channel.cid, None)

@@ -307,7 +307,7 @@ def delete_channel(call: Call) -> dict[str, Any]:
     now = call.now
     channel.deleted_at = now
     body = render.channel(app, channel)
-    _delete(app, channel, query_bool(call.query, "hard_delete"), now)
+    app.delete_channel(channel, hard=query_bool(call.query, "hard_delete"), now=now)
     return {"channel": body}
 
 
@@ -337,7 +337,7 @@ def truncate_channel(call: Call) -> dict[str, Any]:
     hard = bool(optional(body, "hard_delete", bool))
     truncated_at = optional(body, "truncated_at", str)
     now = call.now
-    cutoff = parse_stream_time(truncated_at) if truncated_at else now
+    cutoff = _timestamp(truncated_at, "truncated_at") if truncated_at else now
     message_raw = optional(body, "message", dict)
     if message_raw is not None and body.get("user_id") and "user_id" not in message_raw:
         message_raw = {**message_raw, "user_id": body["user_id"]}
@@ -357,6 +357,13 @@ def truncate_channel(call: Call) -> dict[str, Any]:
     if message_raw is not None:
         response["message"] = render.message(app, post_message(call, channel, message_raw))
     return response
+
+
+def _timestamp(text: str, path: str) -> datetime:
+    try:
+        return parse_stream_time(text)
+    except ValueError:
+        raise input_error(f'{path} "{text}" is not an RFC 3339 timestamp') from None
 
 
 def hide_channel(call: Call) -> dict[str, Any]:
@@ -397,21 +404,6 @@ def delete_channels(call: Call) -> dict[str, Any]:
         if channel is None:
             result[cid] = {"status": "error", "error": f'Can\'t find channel with id "{cid}"'}
             continue
-        _delete(app, channel, hard, now)
+        app.delete_channel(channel, hard=hard, now=now)
         result[cid] = {"status": "ok"}
     return {"task_id": new_task(app, result).id}
-
-
-def _delete(app: AppState, channel: Channel, hard: bool, now: datetime) -> None:
-    channel.deleted_at = now
-    channel.updated_at = now
-    for message_id in list(channel.message_ids):
-        message = app.messages.get(message_id)
-        if message is None:
-            continue
-        if hard:
-            app.remove_message(message)
-        else:
-            message.deleted_at = message.deleted_at or now
-    if hard:
-        app.channels.pop(channel.cid, None)

@@ -193,7 +193,9 @@ def update_message(call: Call) -> dict[str, Any]:
         editor = acting_user(call, raw, "message")
         if not call.principal.server and editor != record.user_id:
             raise not_allowed(f"user {editor} cannot update a message of user {record.user_id}")
-    channel = app.channels[record.cid]
+    channel = app.live_channel(record.cid)
+    if channel is None:
+        raise not_found(f'Can\'t find channel with id "{record.cid}"')
     _check_content(app, channel, raw)
     record.text = raw.get("text") or ""
     record.attachments = copy.deepcopy(raw.get("attachments") or [])

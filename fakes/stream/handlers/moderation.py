@@ -34,6 +34,16 @@ def _ban_scope(call: Call, source: dict[str, Any]) -> str | None:
     return str(cid)
 
 
+# Ten years in minutes; UNCONFIRMED upper bound (the live limit is not documented).
+MAX_TIMEOUT_MINUTES = 10 * 365 * 24 * 60
+
+
+def _timeout(body: dict[str, Any]) -> int | None:
+    """A ban or mute timeout in minutes, bounded so expiry stays a real date."""
+    value = body.get("timeout")
+    return None if value is None else int_in_range(value, "timeout", 1, MAX_TIMEOUT_MINUTES)
+
+
 def _ban_json(app: AppState, ban: Ban) -> dict[str, Any]:
     body: dict[str, Any] = {
         "user": render.user_ref(app, ban.target_id),
@@ -62,9 +72,7 @@ def ban_user(call: Call) -> dict[str, Any]:
         by = _existing(app, by, "banned_by_id")
     elif not call.principal.server:
         by = call.principal.user_id
-    timeout = optional(body, "timeout", int)
-    if timeout is not None and timeout < 1:
-        raise input_error("timeout must be 1 or greater")
+    timeout = _timeout(body)
     reason = optional(body, "reason", str)
     shadow = bool(optional(body, "shadow", bool))
     cid = _ban_scope(call, body)
@@ -147,9 +155,7 @@ def mute_user(call: Call) -> dict[str, Any]:
     app, body = call.app, call.body
     user_id = acting_user(call, body)
     targets = _targets(app, body)
-    timeout = optional(body, "timeout", int)
-    if timeout is not None and timeout < 1:
-        raise input_error("timeout must be 1 or greater")
+    timeout = _timeout(body)
     now = call.now
     mutes = []
     for target in targets:

@@ -10,6 +10,7 @@ from ..errors import input_error
 from ..models import Read
 from ..permissions import acting_user, require_channel_access
 from ..render import user_ref
+from ..validation import optional
 from .messages import live_channel
 
 
@@ -19,7 +20,7 @@ def mark_read(call: Call) -> dict[str, Any]:
     channel = live_channel(call)
     user_id = acting_user(call, call.body)
     require_channel_access(call, channel)
-    message_id = call.body.get("message_id")
+    message_id = optional(call.body, "message_id", str)
     if message_id is not None and (
         message_id not in app.messages or app.messages[message_id].cid != channel.cid
     ):

@@ -228,11 +228,8 @@ def delete_user_record(
     _delete_messages(app, user_id, "hard" if hard and messages is None else messages, now)
     if conversations is not None:
         for channel in list(app.channels.values()):
-            if channel.distinct and user_id in channel.members:
-                if conversations == "hard":
-                    del app.channels[channel.cid]
-                else:
-                    channel.deleted_at = channel.deleted_at or now
+            if channel.distinct and user_id in channel.members and channel.deleted_at is None:
+                app.delete_channel(channel, hard=conversations == "hard", now=now)
     if hard:
         del app.users[user_id]
         for channel in app.channels.values():
