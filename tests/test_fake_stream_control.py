@@ -657,10 +657,6 @@ def test_members_upserted_before_create_ignores_a_later_get_or_create(
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Journal.channel_creation stops at the first distinct create of the type",
-)
 def test_members_upserted_before_create_finds_the_second_distinct_channel(
     fake_stream: InProcessStream,
 ) -> None:
@@ -794,7 +790,6 @@ def test_control_body_that_is_not_json_is_a_400(server: FakeStreamServer) -> Non
     assert set(response.json()) == {"error"}
 
 
-@pytest.mark.xfail(strict=True, reason="bug: wrongly typed control settings crash the server (500)")
 @pytest.mark.parametrize(
     ("path", "body"),
     [

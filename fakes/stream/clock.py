@@ -37,10 +37,18 @@ class Clock:
         if seconds < 0:
             raise ValueError("the fake's clock only moves forward")
         with self._lock:
+            try:
+                step = timedelta(seconds=seconds)
+                base = self._frozen_at or datetime.now(timezone.utc) + self._offset
+                moved = base + step  # OverflowError past year 9999
+            except OverflowError:
+                raise ValueError(
+                    f"cannot move the clock {seconds} seconds: past year 9999"
+                ) from None
             if self._frozen_at is not None:
-                self._frozen_at += timedelta(seconds=seconds)
+                self._frozen_at = moved
             else:
-                self._offset += timedelta(seconds=seconds)
+                self._offset += step
         return self.now()
 
     def unfreeze(self) -> None:

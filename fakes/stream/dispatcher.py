@@ -142,7 +142,11 @@ class FakeStream:
             api_key, operation, self.clock.now().timestamp()
         )
         parsed = decode_json(raw) if raw.strip() else {}
-        fault = self.faults.take(operation, method, path)
+        try:
+            fault = self.faults.take(operation, method, path)
+        except Exception:  # a broken rule must not take the fake down
+            log.exception("fault rule matching failed on %s %s", method, path)
+            fault = None
         delay_s = fault.latency_ms / 1000 if fault is not None else 0.0
         principal: Principal | None = None
         if fault is not None and fault.kind == "drop":

@@ -78,6 +78,12 @@ class FaultRule:
         }
 
 
+def _check_types(*checks: tuple[Any, type | tuple[type, ...], str]) -> None:
+    for value, kind, name in checks:
+        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+            raise ValueError(f"{name} has the wrong type: {type(value).__name__}")
+
+
 class Faults:
     """The registry of active fault rules, checked on every request."""
 
@@ -102,6 +108,17 @@ class Faults:
         probability: float = 1.0,
     ) -> FaultRule:
         """Add a rule; raises ValueError with a precise reason when it makes no sense."""
+        _check_types(
+            (operation, str, "operation"),
+            (path, str, "path"),
+            (method, str, "method"),
+            (message, str, "message"),
+            (code, int, "code"),
+            (status, int, "status"),
+            (times, int, "times"),
+            (latency_ms, (int, float), "latency_ms"),
+            (probability, (int, float), "probability"),
+        )
         if kind not in _KINDS:
             raise ValueError(f"kind must be one of {', '.join(_KINDS)}, got {kind!r}")
         if operation is None and path is None:

@@ -124,10 +124,12 @@ class Journal:
         for entry in self.entries(("GetOrCreateChannel", "GetOrCreateDistinctChannel"), ok=True):
             if entry.path == f"/channels/{channel_type}/{channel_id}/query":
                 return entry
-            if entry.operation == "GetOrCreateDistinctChannel" and entry.path.startswith(
-                f"/channels/{channel_type}/"
+            if (
+                entry.operation == "GetOrCreateDistinctChannel"
+                and entry.path == f"/channels/{channel_type}/query"
+                and _distinct_matches(entry, channel_id)
             ):
-                return entry if _distinct_matches(entry, channel_id) else None
+                return entry
         return None
 
     def assert_members_upserted_before_create(self, cid: str, member_ids: Iterable[str]) -> None:

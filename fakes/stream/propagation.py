@@ -39,6 +39,14 @@ class Propagation:
         """Lag every user upserted from now on (or only `user_ids`) by `calls` and/or `ms`."""
         if calls is None and ms is None:
             raise ValueError("propagation lag needs calls, ms, or both")
+        if calls is not None and (not isinstance(calls, int) or isinstance(calls, bool)):
+            raise ValueError("calls must be a whole number")
+        if ms is not None and (not isinstance(ms, (int, float)) or isinstance(ms, bool)):
+            raise ValueError("ms must be a number")
+        if user_ids is not None and (
+            not isinstance(user_ids, list) or not all(isinstance(u, str) for u in user_ids)
+        ):
+            raise ValueError("user_ids must be a list of user ids")
         if calls is not None and calls < 1:
             raise ValueError("calls must be at least 1")
         if ms is not None and ms <= 0:
