@@ -6,12 +6,12 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Sequence
-from types import TracebackType
 from typing import Any, Literal
 
 import psycopg
 from psycopg import sql
 
+from chatgate.lifecycle import Lifecycle
 from chatgate.postgres.conninfo import redacted, with_database
 from chatgate.postgres.errors import Attempt
 
@@ -24,7 +24,7 @@ DATABASE_PREFIX = "chatgate_"
 _DISCONNECT_POLL = 0.001
 
 
-class PostgresServer:
+class PostgresServer(Lifecycle):
     """A running PostgreSQL server and the databases this handle created on it.
 
     `url` is the admin connection string (libpq URL or DSN, usable by `psycopg.connect`).
@@ -184,17 +184,6 @@ class PostgresServer:
     def stopped(self) -> bool:
         """True once `stop()` has run."""
         return self._stopped
-
-    def __enter__(self) -> PostgresServer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         return f"PostgresServer(source={self.source!r}, at={redacted(self.url)!r})"

@@ -1,9 +1,8 @@
-"""Shared shape of things a test starts and stops: use them as context managers."""
+"""What both running fakes (in-process and server) offer a test."""
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import TypeVar
+from chatgate.lifecycle import Lifecycle
 
 from .clock import Clock
 from .credentials import Credentials
@@ -11,29 +10,6 @@ from .dispatcher import FakeStream
 from .faults import Faults
 from .journal import Journal
 from .models import AppState
-
-T = TypeVar("T", bound="Lifecycle")
-
-
-class Lifecycle:
-    """`with thing:` starts it and always stops it."""
-
-    def start(self: T) -> T:
-        raise NotImplementedError
-
-    def stop(self) -> None:
-        raise NotImplementedError
-
-    def __enter__(self: T) -> T:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 class FakeAppHandle(Lifecycle):

@@ -21,12 +21,16 @@ class RateLimits:
     _windows: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def take(self, api_key: str, operation: str, now: float) -> tuple[dict[str, str], bool]:
+    def _used(self, api_key: str, operation: str, now: float) -> tuple[int, int]:
+        """(window start, calls used in it) for the one-minute window holding `now`."""
         window = int(now // 60) * 60
+        start, used = self._windows.get((api_key, operation), (window, 0))
+        return (start, used) if start == window else (window, 0)
+
+    def take(self, api_key: str, operation: str, now: float) -> tuple[dict[str, str], bool]:
+        """Count one call; returns the headers to send and whether it is allowed."""
         with self._lock:
-            start, used = self._windows.get((api_key, operation), (window, 0))
-            if start != window:
-                start, used = window, 0
+            start, used = self._used(api_key, operation, now)
             allowed = not self.enforce or used < self.limit
             if allowed:
                 used += 1
@@ -40,13 +44,10 @@ class RateLimits:
 
     def snapshot(self, api_key: str, names: list[str] | None, now: float) -> dict[str, Any]:
         """`{operation: {limit, remaining, reset}}` as GET /rate_limits reports them."""
-        window = int(now // 60) * 60
         out = {}
         with self._lock:
             for name in names or self.operations:
-                start, used = self._windows.get((api_key, name), (window, 0))
-                if start != window:
-                    start, used = window, 0
+                start, used = self._used(api_key, name, now)
                 out[name] = {
                     "limit": self.limit,
                     "remaining": max(self.limit - used, 0),

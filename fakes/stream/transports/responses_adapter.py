@@ -16,8 +16,9 @@ from urllib.parse import unquote, urlsplit
 import requests
 import responses
 
+from chatgate.lifecycle import Lifecycle
+
 from ..dispatcher import FakeStream
-from ..lifecycle import Lifecycle
 
 DEFAULT_BASE_URL = "https://chat.stream-io-api.com"
 _STREAM_HOSTS = re.compile(r"^https?://([\w-]+\.)*stream-io-api\.com(:\d+)?(?P<path>/.*)?$")
