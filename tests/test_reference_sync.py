@@ -1,0 +1,191 @@
+"""The reference createConversation against the in-process fake Stream and real PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import psycopg
+import pytest
+
+from chatgate.fakes.stream.inprocess import InProcessStream
+from chatgate.reference.sync.identities import Identity, Kind, channel_id
+from chatgate.reference.sync.retry import RetryPolicy
+from chatgate.reference.sync.schema import apply_schema
+from chatgate.reference.sync.service import (
+    ConversationService,
+    CreateConversation,
+    SyncError,
+)
+
+AMR = "dda3aaa6-d123-4e57-aeef-f0661ec61352"
+OWNER = "06851aee-0000-4000-8000-000000000001"
+SAT = "fe045b7c-b310-4295-87e1-d5ceca66e55d"
+LOLO = "4817d00f-717a-4c06-b511-9758bf01b031"
+NEW_USER = "7c1e2f4a-0b7d-4f5e-9a51-3f0c2d9e8b41"
+
+
+@pytest.fixture(scope="session")
+def postgres_schema():
+    return apply_schema
+
+
+@pytest.fixture
+def db(postgres_database: str) -> str:
+    with psycopg.connect(postgres_database) as conn:
+        conn.execute(
+            "INSERT INTO users (id, name) VALUES (%s, 'Amr'), (%s, 'Owner'), (%s, 'New user')",
+            (AMR, OWNER, NEW_USER),
+        )
+        conn.execute(
+            "INSERT INTO companies (id, name, logo_url) VALUES"
+            " (%s, 'Sat Education', 'https://img.example/sat.png'), (%s, 'Lolo Academy', NULL)",
+            (SAT, LOLO),
+        )
+        conn.execute(
+            "INSERT INTO company_members VALUES (%s, %s, 'owner'), (%s, %s, 'admin')",
+            (SAT, OWNER, LOLO, OWNER),
+        )
+    return postgres_database
+
+
+@pytest.fixture
+def waits() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def service(db: str, fake_stream: InProcessStream, waits: list[float]) -> ConversationService:
+    return ConversationService(db, fake_stream.client, retry=RetryPolicy(sleep=waits.append))
+
+
+def company_to_user(company: str, *users: str) -> CreateConversation:
+    return CreateConversation("user_company", list(users), company_id=company)
+
+
+def rows(db: str, sql: str) -> list[tuple[Any, ...]]:
+    with psycopg.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+@pytest.mark.parametrize("company", [SAT, LOLO], ids=["Sat Education", "Lolo Academy"])
+def test_company_to_a_never_synced_user_upserts_everyone_before_creating(
+    service: ConversationService, fake_stream: InProcessStream, company: str
+) -> None:
+    conversation = service.create(OWNER, company_to_user(company, NEW_USER))
+    company_id, user_id = f"onecrew_company_{company}", f"onecrew_user_{NEW_USER}"
+    cid = f"messaging:{conversation.id}"
+    fake_stream.journal.assert_members_upserted_before_create(cid, [company_id, user_id])
+    channel = fake_stream.state.channels[cid]
+    assert list(channel.members) == [company_id, user_id]
+    assert channel.created_by_id == company_id
+    assert fake_stream.state.users[company_id].role == "admin"
+    assert fake_stream.state.users[user_id].role == "user"
+    assert fake_stream.journal.count("UpdateUsers") == 1
+
+
+def test_two_companies_of_one_owner_get_two_channels_with_the_same_user(
+    service: ConversationService,
+) -> None:
+    sat = service.create(OWNER, company_to_user(SAT, AMR))
+    lolo = service.create(OWNER, company_to_user(LOLO, AMR))
+    assert sat.id != lolo.id
+
+
+def test_channel_ids_are_deterministic_initiator_aware_and_short() -> None:
+    a, b = Identity(Kind.COMPANY, SAT), Identity(Kind.COMPANY, LOLO)
+    x = Identity(Kind.USER, AMR)
+    assert channel_id("user_company", a, [x]) == channel_id("user_company", a, [x])
+    assert channel_id("user_company", a, [x]) != channel_id("user_company", b, [x])
+    assert channel_id("user_company", x, [a]) != channel_id("user_company", a, [x])
+    assert all(
+        len(channel_id(t, a, [x, b])) <= 64
+        for t in ("user_user", "user_company", "company_company")
+    )
+
+
+def test_the_same_request_twice_is_one_conversation(service: ConversationService, db: str) -> None:
+    first = service.create(OWNER, company_to_user(SAT, AMR))
+    second = service.create(OWNER, company_to_user(SAT, AMR))
+    assert first.id == second.id
+    assert rows(db, "SELECT count(*) FROM conversations") == [(1,)]
+    assert rows(db, "SELECT count(*) FROM conversation_participants") == [(2,)]
+
+
+def test_unknown_participant_is_404_with_no_stream_call_and_nothing_stored(
+    service: ConversationService, fake_stream: InProcessStream, db: str
+) -> None:
+    ghost = str(uuid.UUID(int=7))
+    with pytest.raises(SyncError) as caught:
+        service.create(OWNER, company_to_user(SAT, AMR, ghost))
+    assert caught.value.status == 404
+    assert ghost in caught.value.message
+    assert fake_stream.journal.entries() == []
+    assert rows(db, "SELECT count(*) FROM conversations") == [(0,)]
+
+
+def test_acting_for_a_company_you_do_not_run_is_403(service: ConversationService) -> None:
+    with pytest.raises(SyncError) as caught:
+        service.create(AMR, company_to_user(SAT, NEW_USER))
+    assert caught.value.status == 403
+
+
+def test_company_company_without_company_id_is_400(service: ConversationService) -> None:
+    with pytest.raises(SyncError) as caught:
+        service.create(OWNER, CreateConversation("company_company", [LOLO]))
+    assert caught.value.status == 400
+    assert caught.value.message == "company_id is required when acting as a company"
+
+
+def test_stream_down_is_a_clear_error_after_bounded_retries_and_leaves_no_row(
+    service: ConversationService, fake_stream: InProcessStream, db: str, waits: list[float]
+) -> None:
+    fake_stream.faults.add("error", operation="GetOrCreateChannel", code=-1, message="down")
+    with pytest.raises(SyncError) as caught:
+        service.create(OWNER, company_to_user(SAT, AMR))
+    assert caught.value.status == 502
+    assert fake_stream.journal.count("GetOrCreateChannel") == 3
+    assert len(waits) == 2
+    assert rows(db, "SELECT count(*) FROM conversations") == [(0,)]
+
+
+def test_transient_errors_are_retried_then_succeed(
+    service: ConversationService, fake_stream: InProcessStream
+) -> None:
+    fake_stream.faults.add("rate_limit", operation="UpdateUsers", times=1)
+    fake_stream.faults.add("error", operation="GetOrCreateChannel", code=-1, status=503, times=1)
+    conversation = service.create(OWNER, company_to_user(SAT, AMR))
+    assert f"messaging:{conversation.id}" in fake_stream.state.channels
+
+
+def test_input_errors_from_stream_are_not_retried(
+    service: ConversationService, fake_stream: InProcessStream
+) -> None:
+    fake_stream.faults.add("error", operation="GetOrCreateChannel", code=17, message="no")
+    with pytest.raises(SyncError):
+        service.create(OWNER, company_to_user(SAT, AMR))
+    assert fake_stream.journal.count("GetOrCreateChannel") == 1
+
+
+def test_propagation_lag_is_absorbed_by_verification_not_a_fixed_wait(
+    service: ConversationService, fake_stream: InProcessStream, waits: list[float]
+) -> None:
+    fake_stream.state.propagation.configure(calls=1)
+    conversation = service.create(OWNER, company_to_user(LOLO, NEW_USER))
+    assert f"messaging:{conversation.id}" in fake_stream.state.channels
+    assert fake_stream.journal.count("UpdateUsers") == 2
+    assert waits == []
+
+
+def test_the_seed_log_lines_are_emitted(
+    service: ConversationService, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="chatgate.reference.sync")
+    service.create(OWNER, company_to_user(SAT, AMR))
+    text = caplog.text
+    assert "[createConversation] Syncing all participants to StreamChat..." in text
+    assert "[createConversation] Upserting users to StreamChat..." in text
+    assert "[createConversation] All users upserted successfully" in text
+    assert "[createConversation] Channel created successfully with members" in text
+    upsert = next(r for r in caplog.records if "Upserting users" in r.getMessage())
+    assert upsert.count == 2
