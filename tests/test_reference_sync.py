@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psycopg
@@ -189,3 +190,15 @@ def test_the_seed_log_lines_are_emitted(
     assert "[createConversation] Channel created successfully with members" in text
     upsert = next(r for r in caplog.records if "Upserting users" in r.getMessage())
     assert upsert.count == 2
+
+
+def test_concurrent_identical_requests_give_one_conversation(
+    service: ConversationService, db: str
+) -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(
+            pool.map(lambda _: service.create(OWNER, company_to_user(SAT, AMR)), range(8))
+        )
+    assert len({r.id for r in results}) == 1
+    assert rows(db, "SELECT count(*) FROM conversations") == [(1,)]
+    assert rows(db, "SELECT count(*) FROM conversation_participants") == [(2,)]
