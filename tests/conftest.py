@@ -65,6 +65,18 @@ def error_body(error: StreamAPIException) -> dict[str, Any]:
     return body
 
 
+def missing_users_error(verb: str, *user_ids: str) -> dict[str, Any]:
+    """Stream's exact "don't exist" body (contract §5.3) for a channel `create`/`update`."""
+    operation = "GetOrCreateChannel" if verb == "create" else "UpdateChannel"
+    return stream_error(
+        operation,
+        4,
+        400,
+        f"The following users are involved in channel {verb} operation, but don't exist: "
+        f"[{' '.join(user_ids)}]. Please create the user objects before setting up the channel.",
+    )
+
+
 def stream_error(
     operation: str, code: int, status: int, reason: str, **extra: Any
 ) -> dict[str, Any]:

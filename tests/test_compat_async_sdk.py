@@ -24,7 +24,7 @@ from stream_chat.base.exceptions import StreamAPIException
 from stream_chat.types.stream_response import StreamResponse
 
 from chatgate.fakes.stream.server import FakeStreamServer
-from tests.conftest import error_body, stream_error
+from tests.conftest import error_body, missing_users_error, stream_error
 
 T = TypeVar("T")
 
@@ -115,13 +115,7 @@ def test_create_with_a_missing_member_gives_streams_exact_error(
         run_async(fake_stream_server, scenario)
     assert caught.value.status_code == 400
     assert caught.value.error_code == 4
-    assert _async_error(caught.value) == stream_error(
-        "GetOrCreateChannel",
-        4,
-        400,
-        "The following users are involved in channel create operation, but don't exist: "
-        f"[{MISSING}]. Please create the user objects before setting up the channel.",
-    )
+    assert _async_error(caught.value) == missing_users_error("create", MISSING)
     assert fake_stream_server.state.channels == {}
 
 
@@ -150,13 +144,7 @@ def test_add_a_missing_member_gives_streams_exact_error(
     with pytest.raises(StreamAPIException) as caught:
         run_async(fake_stream_server, scenario)
     assert caught.value.status_code == 400
-    assert _async_error(caught.value) == stream_error(
-        "UpdateChannel",
-        4,
-        400,
-        "The following users are involved in channel update operation, but don't exist: "
-        f"[{MISSING}]. Please create the user objects before setting up the channel.",
-    )
+    assert _async_error(caught.value) == missing_users_error("update", MISSING)
     assert list(fake_stream_server.state.channels["messaging:sat-amr"].members) == [
         OWNER,
         MEMBER,

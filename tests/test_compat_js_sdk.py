@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from chatgate.fakes.stream.server import FakeStreamServer
-from tests.conftest import stream_error
+from tests.conftest import missing_users_error, stream_error
 
 JS_DIR = Path(__file__).resolve().parent / "js"
 SCRIPT = JS_DIR / "compat.mjs"
@@ -153,16 +153,6 @@ def _sdk_error(code: int, status: int, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _missing_users(operation: str, verb: str) -> dict[str, Any]:
-    return stream_error(
-        operation,
-        4,
-        400,
-        f"The following users are involved in channel {verb} operation, but don't exist: "
-        f"[{MISSING}]. Please create the user objects before setting up the channel.",
-    )
-
-
 def test_the_pinned_sdk_talks_to_the_fake(js_run: JsRun) -> None:
     assert js_run.results["baseURL"] == js_run.server.base_url
     assert js_run.results["sdkVersion"].startswith(f"stream-chat-js-v{PINNED}-node")
@@ -185,7 +175,7 @@ def test_create_channel_with_members_and_created_by_id(js_run: JsRun) -> None:
 
 
 def test_create_with_a_missing_member_gives_streams_exact_error(js_run: JsRun) -> None:
-    expected = _missing_users("GetOrCreateChannel", "create")
+    expected = missing_users_error("create", MISSING)
     assert js_run.error("createWithMissingMember") == _sdk_error(4, 400, expected)
     assert js_run.server.state.channels.get(f"{CID}-ghost") is None
 
@@ -195,7 +185,7 @@ def test_add_members(js_run: JsRun) -> None:
 
 
 def test_add_a_missing_member_gives_streams_exact_error(js_run: JsRun) -> None:
-    expected = _missing_users("UpdateChannel", "update")
+    expected = missing_users_error("update", MISSING)
     assert js_run.error("addMissingMember") == _sdk_error(4, 400, expected)
     assert list(js_run.server.state.channels[CID].members) == [OWNER, MEMBER, LATE]
 

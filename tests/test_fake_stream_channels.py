@@ -6,7 +6,7 @@ import pytest
 from stream_chat.base.exceptions import StreamAPIException
 
 from chatgate.fakes.stream import distinct_channel_id
-from tests.conftest import SDK, error_body, stream_error
+from tests.conftest import SDK, error_body, missing_users_error, stream_error
 
 COMPANY = "onecrew_company_fe045b7c-b310-4295-87e1-d5ceca66e55d"
 AMR = "onecrew_user_dda3aaa6-d123-4e57-aeef-f0661ec61352"
@@ -62,13 +62,7 @@ def test_create_with_a_member_never_upserted_fails_with_streams_exact_text(synce
     with pytest.raises(StreamAPIException) as caught:
         synced.client.channel("messaging", "c1", {"members": [COMPANY, missing]}).create(COMPANY)
     assert caught.value.status_code == 400
-    assert error_body(caught.value) == stream_error(
-        "GetOrCreateChannel",
-        4,
-        400,
-        "The following users are involved in channel create operation, but don't exist: "
-        f"[{missing}]. Please create the user objects before setting up the channel.",
-    )
+    assert error_body(caught.value) == missing_users_error("create", missing)
     assert synced.state.channels == {}
 
 
@@ -198,13 +192,7 @@ def test_add_members_then_remove_members(synced: SDK, channel) -> None:
 def test_add_members_with_a_missing_user_fails_and_adds_nobody(synced: SDK, channel) -> None:
     with pytest.raises(StreamAPIException) as caught:
         channel.add_members([AMR, "ghost"])
-    assert error_body(caught.value) == stream_error(
-        "UpdateChannel",
-        4,
-        400,
-        "The following users are involved in channel update operation, but don't exist: [ghost]. "
-        "Please create the user objects before setting up the channel.",
-    )
+    assert error_body(caught.value) == missing_users_error("update", "ghost")
     assert list(synced.state.channels["messaging:sat-amr"].members) == [COMPANY]
 
 

@@ -22,15 +22,11 @@ from stream_chat.base.exceptions import StreamAPIException
 
 from chatgate.fakes.stream.inprocess import InProcessStream
 from chatgate.fakes.stream.server import FakeStreamServer
-from tests.conftest import error_body, stream_error
+from tests.conftest import error_body, missing_users_error, stream_error
 
 COMPANY = "company-sat"
 RECIPIENT = "user-amr"
 OTHER = "user-bob"
-MISSING_USERS = (
-    "The following users are involved in channel create operation, but don't exist: [{}]. "
-    "Please create the user objects before setting up the channel."
-)
 TIMEOUT = 10
 
 
@@ -356,9 +352,7 @@ def test_lagging_user_is_missing_for_two_creates_then_the_third_succeeds(
     for _ in range(2):
         with pytest.raises(StreamAPIException) as caught:
             create_channel(client, "lagged", COMPANY, RECIPIENT)
-        assert error_body(caught.value) == stream_error(
-            "GetOrCreateChannel", 4, 400, MISSING_USERS.format(RECIPIENT)
-        )
+        assert error_body(caught.value) == missing_users_error("create", RECIPIENT)
     state = create_channel(client, "lagged", COMPANY, RECIPIENT)
     assert {m["user_id"] for m in state["members"]} == {COMPANY, RECIPIENT}
     assert fake_stream.state.propagation.pending() == []
@@ -406,9 +400,7 @@ def test_time_based_lag_ends_when_the_clock_is_advanced_over_http(
     upsert(client, RECIPIENT)
     with pytest.raises(StreamAPIException) as caught:
         create_channel(client, "later", COMPANY, RECIPIENT)
-    assert error_body(caught.value) == stream_error(
-        "GetOrCreateChannel", 4, 400, MISSING_USERS.format(RECIPIENT)
-    )
+    assert error_body(caught.value) == missing_users_error("create", RECIPIENT)
     control_ok(server, "POST", "clock", {"advance_seconds": 0.5})
     assert create_channel(client, "later", COMPANY, RECIPIENT)["channel"]["member_count"] == 2
 

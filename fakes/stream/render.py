@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from .clock import stream_time
@@ -10,6 +11,13 @@ from .models import AppState, Channel, Member, Message, Reaction, Task, User
 
 def _time(value: Any) -> Any:
     return stream_time(value) if value is not None else None
+
+
+def _stamp(body: dict[str, Any], **times: datetime | None) -> None:
+    """Add each optional timestamp that is set; Stream omits the unset ones."""
+    for name, value in times.items():
+        if value is not None:
+            body[name] = stream_time(value)
 
 
 def user(record: User, app: AppState | None = None) -> dict[str, Any]:
@@ -36,10 +44,7 @@ def user(record: User, app: AppState | None = None) -> dict[str, Any]:
     )
     if record.teams_role is not None:
         body["teams_role"] = dict(record.teams_role)
-    if record.deactivated_at is not None:
-        body["deactivated_at"] = stream_time(record.deactivated_at)
-    if record.deleted_at is not None:
-        body["deleted_at"] = stream_time(record.deleted_at)
+    _stamp(body, deactivated_at=record.deactivated_at, deleted_at=record.deleted_at)
     return body
 
 
@@ -93,12 +98,12 @@ def channel(app: AppState, record: Channel) -> dict[str, Any]:
         member_count=len(record.members),
         config={k: _time(v) if k in ("created_at", "updated_at") else v for k, v in config.items()},
     )
-    if record.last_message_at is not None:
-        body["last_message_at"] = stream_time(record.last_message_at)
-    if record.deleted_at is not None:
-        body["deleted_at"] = stream_time(record.deleted_at)
-    if record.truncated_at is not None:
-        body["truncated_at"] = stream_time(record.truncated_at)
+    _stamp(
+        body,
+        last_message_at=record.last_message_at,
+        deleted_at=record.deleted_at,
+        truncated_at=record.truncated_at,
+    )
     return body
 
 
