@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -138,9 +139,8 @@ class FakeStream:
         found = match(method, path)
         operation = found[0].operation if found else UNMATCHED_OPERATION
         api_key = params.get("api_key", "")
-        limit_headers, allowed = self.rate_limits.take(
-            api_key, operation, self.clock.now().timestamp()
-        )
+        now = self.clock.now().timestamp()
+        limit_headers, allowed = self.rate_limits.take(api_key, operation, now)
         parsed = decode_json(raw) if raw.strip() else {}
         try:
             fault = self.faults.take(operation, method, path)
@@ -181,7 +181,9 @@ class FakeStream:
         payload["duration"] = _duration(started)
         return FakeResponse(
             status=status,
-            headers={**JSON_HEADERS, **limit_headers},
+            # Date comes from the fake's clock, so a client can read
+            # x-ratelimit-reset against the server's time, as against Stream's.
+            headers={**JSON_HEADERS, **limit_headers, "date": formatdate(now, usegmt=True)},
             body=json.dumps(payload, separators=(",", ":")).encode(),
             operation=operation,
             delay_s=delay_s,
