@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from typing import Any
 
 import psycopg
@@ -150,13 +151,44 @@ def test_stream_down_is_a_clear_error_after_bounded_retries_and_leaves_no_row(
     assert rows(db, "SELECT count(*) FROM conversations") == [(0,)]
 
 
-def test_transient_errors_are_retried_then_succeed(
+def test_transient_5xx_is_retried_then_succeeds(
     service: ConversationService, fake_stream: InProcessStream
 ) -> None:
-    fake_stream.faults.add("rate_limit", operation="UpdateUsers", times=1)
     fake_stream.faults.add("error", operation="GetOrCreateChannel", code=-1, status=503, times=1)
     conversation = service.create(OWNER, company_to_user(SAT, AMR))
     assert f"messaging:{conversation.id}" in fake_stream.state.channels
+    assert fake_stream.journal.count("GetOrCreateChannel") == 2
+
+
+def freeze_before_window_reset(fake_stream: InProcessStream, seconds: int) -> None:
+    """Stop the fake's clock `seconds` before its next one-minute rate-limit window."""
+    now = fake_stream.clock.now()
+    next_window = (int(now.timestamp()) // 60 + 2) * 60
+    fake_stream.clock.freeze(datetime.fromtimestamp(next_window - seconds, timezone.utc))
+
+
+def test_429_waits_until_the_rate_limit_window_resets_then_retries(
+    service: ConversationService, fake_stream: InProcessStream, waits: list[float]
+) -> None:
+    freeze_before_window_reset(fake_stream, 2)
+    fake_stream.faults.add("rate_limit", operation="UpdateUsers", times=1)
+    service.create(OWNER, company_to_user(SAT, AMR))
+    assert fake_stream.journal.count("UpdateUsers") == 2
+    assert len(waits) == 1
+    assert 2.0 <= waits[0] < 2.0 + service.retry.base_s
+
+
+def test_429_with_a_distant_reset_fails_fast_with_503_and_stores_nothing(
+    service: ConversationService, fake_stream: InProcessStream, waits: list[float], db: str
+) -> None:
+    freeze_before_window_reset(fake_stream, 40)
+    fake_stream.faults.add("rate_limit", operation="UpdateUsers", times=1)
+    with pytest.raises(SyncError) as caught:
+        service.create(OWNER, company_to_user(SAT, AMR))
+    assert caught.value.status == 503
+    assert caught.value.message == "Stream Chat rate limit reached; try again in 40 s"
+    assert waits == []
+    assert rows(db, "SELECT count(*) FROM conversations") == [(0,)]
 
 
 def test_input_errors_from_stream_are_not_retried(
