@@ -67,6 +67,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="answer 429 (code 9) past this many calls per operation per minute",
     )
 
+    serve = sub.add_parser(
+        "serve",
+        help="run the reference chat backend (HTTP API over PostgreSQL and Stream Chat)",
+        description="Serve the reference backend's documented chat API. PostgreSQL: "
+        "--database-url, else CHATGATE_DATABASE_URL / Docker / embedded (a fresh database). "
+        "Stream Chat: --stream-url, else a fake Stream server started alongside.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument(
+        "--port", type=_port, default=8080, help="port to bind, 0 picks a free one (default 8080)"
+    )
+    serve.add_argument("--database-url", type=_nonempty, help="PostgreSQL URL to use as is")
+    serve.add_argument(
+        "--stream-url", type=_nonempty, help="Stream Chat base URL (default: start a fake)"
+    )
+    serve.add_argument("--api-key", type=_nonempty, help="Stream api key")
+    serve.add_argument("--api-secret", type=_nonempty, help="Stream api secret")
+    serve.add_argument(
+        "--test-mode",
+        action="store_true",
+        help="enable POST /api/test/provider-state (seeds users, companies, memberships)",
+    )
+
     sub.add_parser(
         "demo",
         help="play a company-to-user exchange against the fake through the official SDK",
@@ -78,12 +101,8 @@ def _serve_fake(args: argparse.Namespace) -> int:
     from chatgate.fakes.stream import FakeStream
     from chatgate.fakes.stream.server import FakeStreamServer
 
-    defaults = default_credentials()
-    credentials = Credentials(
-        api_key=args.api_key or defaults.api_key, api_secret=args.api_secret or defaults.api_secret
-    )
-    if not _is_loopback(args.host):
-        print(f"warning: binding {args.host}, which is not a loopback address", file=sys.stderr)
+    credentials = _credentials(args)
+    _warn_if_not_loopback(args.host)
     fake = FakeStream(seed=args.seed)
     if args.enforce_rate_limits is not None:
         if args.enforce_rate_limits < 1:
@@ -99,9 +118,6 @@ def _serve_fake(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
     server.start()
     print(f"fake Stream Chat listening on {server.base_url}", flush=True)
     print(f"  api key: {credentials.api_key}", flush=True)
@@ -110,10 +126,29 @@ def _serve_fake(args: argparse.Namespace) -> int:
         f" or STREAM_CHAT_URL={server.base_url}",
         flush=True,
     )
-    stop.wait()
+    _wait_for_signal()
     server.stop()
     print("fake Stream Chat stopped", flush=True)
     return 0
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    stop.wait()
+
+
+def _credentials(args: argparse.Namespace) -> Credentials:
+    defaults = default_credentials()
+    return Credentials(
+        api_key=args.api_key or defaults.api_key, api_secret=args.api_secret or defaults.api_secret
+    )
+
+
+def _warn_if_not_loopback(host: str) -> None:
+    if not _is_loopback(host):
+        print(f"warning: binding {host}, which is not a loopback address", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -121,6 +156,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "fake-stream":
         return _serve_fake(args)
+    if args.command == "serve":
+        from chatgate.reference.http.serve import serve
+
+        _warn_if_not_loopback(args.host)
+        return serve(
+            host=args.host,
+            port=args.port,
+            database_url=args.database_url,
+            stream_url=args.stream_url,
+            credentials=_credentials(args),
+            test_mode=args.test_mode,
+            wait=_wait_for_signal,
+        )
     if args.command == "demo":
         from chatgate.demo import run_demo
 

@@ -1,0 +1,69 @@
+"""`chatgate serve`: the reference backend with its PostgreSQL and Stream wired up."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from contextlib import ExitStack
+
+import psycopg
+from stream_chat import StreamChat
+
+from chatgate.fakes.stream.credentials import Credentials
+from chatgate.fakes.stream.server import FakeStreamServer
+from chatgate.postgres import get_postgres
+from chatgate.reference.sync.schema import apply_schema
+
+from .auth import AUTH_SECRET_ENV, auth_secret_from_env
+from .server import ReferenceServer, build_api
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def serve(
+    *,
+    host: str,
+    port: int,
+    database_url: str | None,
+    stream_url: str | None,
+    credentials: Credentials,
+    test_mode: bool,
+    wait: Callable[[], None],
+) -> int:
+    """Start everything, print where it listens, block in `wait()`, then stop it all."""
+    with ExitStack() as stack:
+        if database_url is None:
+            postgres = stack.enter_context(get_postgres())
+            name = postgres.create_database()
+            stack.callback(postgres.drop_database, name)
+            database_url = postgres.url_for(name)
+            _say(f"PostgreSQL: {postgres.describe()}, database {name}")
+        else:
+            _say("PostgreSQL: the database given by --database-url")
+        with psycopg.connect(database_url) as conn:
+            apply_schema(conn)
+        if stream_url is None:
+            fake = stack.enter_context(FakeStreamServer(credentials=credentials))
+            stream_url = fake.base_url
+            _say(f"fake Stream Chat listening on {stream_url}")
+        stream = StreamChat(credentials.api_key, credentials.api_secret, base_url=stream_url)
+        api = build_api(
+            database_url, stream, auth_secret=auth_secret_from_env(), test_mode=test_mode
+        )
+        try:
+            server = stack.enter_context(ReferenceServer(api, host=host, port=port))
+        except OSError as exc:
+            print(
+                f"chatgate: error: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr
+            )
+            return 1
+        _say(f"chatgate reference backend listening on {server.base_url}")
+        _say(f"  Stream Chat: {stream_url} (api key {credentials.api_key})")
+        _say(f"  bearer tokens: HS256 JWTs with sub=<user id>, secret from {AUTH_SECRET_ENV}")
+        if test_mode:
+            _say("  test mode: POST /api/test/provider-state seeds users, companies, memberships")
+        wait()
+    _say("chatgate reference backend stopped")
+    return 0

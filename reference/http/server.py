@@ -1,0 +1,48 @@
+"""Wiring the reference backend: service + API, served on loopback by uvicorn."""
+
+from __future__ import annotations
+
+from stream_chat import StreamChat
+
+from chatgate.http import LoopbackServer, asgi_app
+from chatgate.lifecycle import Lifecycle
+from chatgate.reference.sync.retry import RetryPolicy
+from chatgate.reference.sync.service import ConversationService
+
+from .api import ChatApi
+from .auth import BackendAuth
+
+
+def build_api(
+    database_url: str,
+    stream: StreamChat,
+    *,
+    auth_secret: str,
+    test_mode: bool = False,
+    service_class: type[ConversationService] = ConversationService,
+    retry: RetryPolicy | None = None,
+) -> ChatApi:
+    """The backend's API over `service_class` (the reference, or a known-bad variant)."""
+    service = service_class(database_url, stream, retry=retry)
+    return ChatApi(service, BackendAuth(auth_secret), test_mode=test_mode)
+
+
+class ReferenceServer(Lifecycle):
+    """`api` over real HTTP on loopback; `base_url` is known once this is built."""
+
+    def __init__(self, api: ChatApi, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.api = api
+        self._server = LoopbackServer(
+            asgi_app(api.dispatch), host=host, port=port, name="chatgate-reference"
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self._server.base_url
+
+    def start(self) -> ReferenceServer:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
