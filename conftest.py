@@ -1,4 +1,4 @@
-"""pytest wiring only: command-line options. chatgate's fixtures come from its
+"""pytest wiring only: command-line options and step registration. chatgate's fixtures come from its
 plugin (`chatgate.pytest_plugin`, registered through the `pytest11` entry point)."""
 
 from __future__ import annotations
@@ -8,6 +8,10 @@ import os
 import pytest
 
 from chatgate.postgres import DATABASE_URL_ENV
+
+# The step definitions of features/ (the `driver` fixture and `--target` come
+# from chatgate's pytest plugin).
+pytest_plugins = ["chatgate.steps.conversations"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
