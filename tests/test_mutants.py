@@ -1,0 +1,67 @@
+"""The scenarios have teeth: every known-bad variant of the reference fails the
+scenarios named for it, and the reference passes them all."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+
+from chatgate.fixtures.targets.mutants import MUTANTS
+from chatgate.fixtures.targets.runner import ScenarioResult, parse_reports, run_features
+from chatgate.postgres import DATABASE_URL_ENV, PostgresServer
+
+
+@pytest.fixture(scope="module")
+def results(postgres_server: PostgresServer) -> dict[str, dict[str, set[str]]]:
+    """{target: {status: {scenario names}}} for the reference and every mutant, in one run."""
+    targets = ["reference", *(f"mutant:{name}" for name in MUTANTS)]
+    ran = run_features(targets, env={DATABASE_URL_ENV: postgres_server.url})
+    by_target: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for result in ran:
+        by_target[result.target][result.status].add(result.name)
+    return by_target
+
+
+def test_the_reference_passes_every_scenario(results: dict[str, dict[str, set[str]]]) -> None:
+    reference = results["reference"]
+    assert reference["failed"] == set()
+    assert reference["skipped"] == set()
+    assert len(reference["passed"]) >= 40
+
+
+@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+def test_each_mutant_fails_the_scenarios_named_for_it(
+    results: dict[str, dict[str, set[str]]], mutant: str
+) -> None:
+    outcome = results[f"mutant:{mutant}"]
+    ran = set().union(*outcome.values())
+    named = set(MUTANTS[mutant].killed_by)
+    assert named, f"{mutant} names no scenario that must catch it"
+    assert named <= ran, f"no such scenario: {sorted(named - ran)}"
+    survivors = named - outcome["failed"]
+    assert not survivors, f"{mutant} ({MUTANTS[mutant].bug}) passed {sorted(survivors)}"
+
+
+def test_the_report_parser_tells_targets_and_outcomes_apart() -> None:
+    junit = """<testsuites><testsuite>
+      <testcase name="test_x[mutant:no-role-a-b]"><failure message="boom"/></testcase>
+      <testcase name="test_x[mutant:no-role]"/>
+      <testcase name="test_y[reference]"><skipped message="remote"/></testcase>
+      <testcase name="test_z[reference]"><error message="setup"/></testcase>
+    </testsuite></testsuites>"""
+    cucumber = [
+        {
+            "elements": [
+                {"id": "test_x[mutant:no-role-a-b]", "name": "x a b"},
+                {"id": "test_x[mutant:no-role]", "name": "x"},
+                {"id": "test_y[reference]", "name": "y"},
+            ]
+        }
+    ]
+    assert parse_reports(junit, cucumber, ["reference", "mutant:no-role"]) == [
+        ScenarioResult("mutant:no-role", "x a b", "failed"),
+        ScenarioResult("mutant:no-role", "x", "passed"),
+        ScenarioResult("reference", "y", "skipped"),
+        ScenarioResult("reference", "test_z[reference]", "failed"),
+    ]
