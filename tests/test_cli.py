@@ -3,39 +3,19 @@
 from __future__ import annotations
 
 import os
-import selectors
 import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import pytest
 from stream_chat import StreamChat
 
 from chatgate.fakes.stream.credentials import DEV_API_KEY, DEV_API_SECRET
+from chatgate.processes import read_until
 
 CLI = [sys.executable, "-m", "chatgate.cli"]
-
-
-def _read_until(proc: subprocess.Popen[str], marker: str, deadline_s: float = 20.0) -> str:
-    """Read stdout lines until one contains `marker`, polling with a deadline."""
-    assert proc.stdout is not None
-    selector = selectors.DefaultSelector()
-    selector.register(proc.stdout, selectors.EVENT_READ)
-    seen = ""
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if not selector.select(timeout=max(0.0, deadline - time.monotonic())):
-            continue
-        line = proc.stdout.readline()
-        if not line:
-            break
-        seen += line
-        if marker in line:
-            return seen
-    raise AssertionError(f"{marker!r} not printed; output so far:\n{seen}")
 
 
 @pytest.fixture
@@ -49,7 +29,7 @@ def served() -> Iterator[tuple[subprocess.Popen[str], str]]:
         env=env,
     )
     try:
-        banner = _read_until(proc, "listening on")
+        banner = read_until(proc, "listening on")
         base_url = banner.split("listening on ")[1].split()[0]
         yield proc, base_url
     finally:
@@ -84,7 +64,7 @@ def test_fake_stream_uses_key_and_secret_from_the_environment() -> None:
         [*CLI, "fake-stream", "--port", "0"], stdout=subprocess.PIPE, text=True, env=env
     )
     try:
-        base_url = _read_until(proc, "listening on").split("listening on ")[1].split()[0]
+        base_url = read_until(proc, "listening on").split("listening on ")[1].split()[0]
         client = StreamChat("env-key", env["STREAM_API_SECRET"], base_url=base_url)
         assert client.get_app_settings()["app"]["name"] == "env-key"
     finally:
