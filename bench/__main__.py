@@ -1,6 +1,7 @@
 """Run every benchmark: `make bench` or `python -m bench`."""
 
-from bench import bench_fake_stream, bench_postgres
+from bench import bench_create, bench_fake_stream, bench_postgres
 
 bench_fake_stream.main([])
 bench_postgres.main([])
+bench_create.main([])
