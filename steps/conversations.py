@@ -136,22 +136,23 @@ def _conversation_type(initiator_is_company: bool, other: Person | Company) -> s
     return "user_user"
 
 
-def _start(driver: Driver, person: str, company: str | None, other_name: str) -> ApiResponse:
+def _create_args(
+    driver: Driver, person: str, company: str | None, other_name: str
+) -> tuple[Person, str, list[str], str | None]:
+    """(actor, conversation type, participant ids, company id) of "X (acting as C) -> Y"."""
     actor, acting = _actor(driver, person, company)
     other = driver.entity(other_name)
-    return driver.create_conversation(
-        actor,
-        _conversation_type(acting is not None, other),
-        [other.id],
-        company_id=acting.id if acting else None,
-    )
+    kind = _conversation_type(acting is not None, other)
+    return actor, kind, [other.id], acting.id if acting else None
 
 
 @when(parsers.re(ACTOR + r' starts a conversation with "(?P<other>[^"]+)"$'))
 def start_conversation(
     driver: Driver, scenario_state: Scenario, person: str, company: str | None, other: str
 ) -> None:
-    scenario_state.responses.append(_start(driver, person, company, other))
+    actor, kind, ids, company_id = _create_args(driver, person, company, other)
+    response = driver.create_conversation(actor, kind, ids, company_id=company_id)
+    scenario_state.responses.append(response)
 
 
 @when(
@@ -168,14 +169,9 @@ def start_concurrently(
     other: str,
     times: str,
 ) -> None:
-    actor, acting = _actor(driver, person, company)
-    target = driver.entity(other)
+    actor, kind, ids, company_id = _create_args(driver, person, company, other)
     scenario_state.responses += driver.create_concurrently(
-        int(times),
-        actor,
-        _conversation_type(acting is not None, target),
-        [target.id],
-        company_id=acting.id if acting else None,
+        int(times), actor, kind, ids, company_id=company_id
     )
 
 
