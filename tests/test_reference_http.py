@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from chatgate.fakes.stream.inprocess import InProcessStream
+from chatgate.fixtures.people import REAL_COMPANIES, REAL_USERS
 from chatgate.postgres import DATABASE_URL_ENV, PostgresServer
 from chatgate.processes import read_until
 from chatgate.reference.http.api import ChatApi
@@ -25,8 +26,8 @@ from chatgate.reference.sync.retry import RetryPolicy
 from chatgate.reference.sync.schema import apply_schema
 
 OWNER = "06851aee-0000-4000-8000-000000000001"
-AMR = "dda3aaa6-d123-4e57-aeef-f0661ec61352"
-SAT = "fe045b7c-b310-4295-87e1-d5ceca66e55d"
+AMR = REAL_USERS["Amr"]
+SAT = REAL_COMPANIES["Sat Education"]
 OTHER_SECRET = "a-secret-that-is-not-the-backends-own"
 
 

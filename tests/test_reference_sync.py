@@ -11,6 +11,7 @@ import psycopg
 import pytest
 
 from chatgate.fakes.stream.inprocess import InProcessStream
+from chatgate.fixtures.people import REAL_COMPANIES, REAL_USERS
 from chatgate.reference.sync.identities import Identity, Kind, channel_id
 from chatgate.reference.sync.retry import RetryPolicy
 from chatgate.reference.sync.schema import apply_schema
@@ -20,10 +21,10 @@ from chatgate.reference.sync.service import (
     SyncError,
 )
 
-AMR = "dda3aaa6-d123-4e57-aeef-f0661ec61352"
+AMR = REAL_USERS["Amr"]
 OWNER = "06851aee-0000-4000-8000-000000000001"
-SAT = "fe045b7c-b310-4295-87e1-d5ceca66e55d"
-LOLO = "4817d00f-717a-4c06-b511-9758bf01b031"
+SAT = REAL_COMPANIES["Sat Education"]
+LOLO = REAL_COMPANIES["Lolo Academy"]
 NEW_USER = "7c1e2f4a-0b7d-4f5e-9a51-3f0c2d9e8b41"
 
 
