@@ -11,7 +11,7 @@ from chatgate.postgres import DATABASE_URL_ENV
 
 # The step definitions of features/ (the `driver` fixture and `--target` come
 # from chatgate's pytest plugin).
-pytest_plugins = ["chatgate.steps.conversations"]
+pytest_plugins = ["chatgate.steps.conversations", "chatgate.steps.access"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

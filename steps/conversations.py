@@ -28,6 +28,7 @@ class Scenario:
     responses: list[ApiResponse] = field(default_factory=list)
     opened: dict[str, StreamAnswer] = field(default_factory=dict)
     unknown_id: str = ""
+    listed: dict[str, Any] = field(default_factory=dict)  # the last conversation a list showed
 
     @property
     def last(self) -> ApiResponse:
@@ -146,12 +147,29 @@ def _create_args(
     return actor, kind, [other.id], acting.id if acting else None
 
 
-@when(parsers.re(ACTOR + r' starts a conversation with "(?P<other>[^"]+)"$'))
-def start_conversation(
+@given(parsers.re(ACTOR + r' has started a conversation with "(?P<other>[^"]+)"$'))
+def started_conversation(
     driver: Driver, scenario_state: Scenario, person: str, company: str | None, other: str
 ) -> None:
+    start_conversation(driver, scenario_state, person, company, other, None)
+    assert scenario_state.last.ok, _explain(scenario_state.last)
+
+
+@when(
+    parsers.re(
+        ACTOR + r' starts a conversation(?: named "(?P<name>[^"]+)")? with "(?P<other>[^"]+)"$'
+    )
+)
+def start_conversation(
+    driver: Driver,
+    scenario_state: Scenario,
+    person: str,
+    company: str | None,
+    other: str,
+    name: str | None,
+) -> None:
     actor, kind, ids, company_id = _create_args(driver, person, company, other)
-    response = driver.create_conversation(actor, kind, ids, company_id=company_id)
+    response = driver.create_conversation(actor, kind, ids, company_id=company_id, name=name)
     scenario_state.responses.append(response)
 
 
@@ -408,6 +426,17 @@ def nth_created_by(driver: Driver, scenario_state: Scenario, which: str, name: s
     assert channel["created_by"]["id"] == driver.entity(name).stream_id
 
 
+@then(parsers.parse('the channel of the {which} conversation has exactly "{first}" and "{second}"'))
+def nth_members(
+    driver: Driver, scenario_state: Scenario, which: str, first: str, second: str
+) -> None:
+    index = {"first": 0, "second": 1}[which]
+    channel = _channel(driver, scenario_state.responses[index].data["id"])
+    members = sorted(m["user_id"] for m in channel["members"])
+    expected = sorted(driver.entity(n).stream_id for n in (first, second))
+    assert members == expected, f"the {which} conversation's channel has {members}"
+
+
 @then("every member was synced to Stream before the channel was created")
 def synced_before_create(driver: Driver, scenario_state: Scenario) -> None:
     channel_id = scenario_state.channel_id
@@ -432,7 +461,12 @@ def synced_before_create(driver: Driver, scenario_state: Scenario) -> None:
 def stream_role(driver: Driver, name: str, role: str) -> None:
     user = driver.stream.user(driver.entity(name).stream_id)
     assert user is not None, f"Stream has no user for {name!r}"
-    assert user["role"] == role
+    assert user["role"] == role, f"Stream has {name!r} with role {user['role']!r}, not {role!r}"
+
+
+@then(parsers.parse('Stream has "{name}" with the company role'))
+def stream_company_role(driver: Driver, name: str) -> None:
+    stream_role(driver, name, driver.company_role)
 
 
 @then(parsers.parse('Stream has no user for "{name}"'))
@@ -473,14 +507,7 @@ def _open(
     driver: Driver, scenario_state: Scenario, person: str, company: str | None
 ) -> StreamAnswer:
     actor, acting = _actor(driver, person, company)
-    params = (
-        {"profile_type": "company", "company_id": acting.id} if acting else {"profile_type": "user"}
-    )
-    token = driver.get_token(actor, params)
-    assert token.ok, _explain(token)
-    return driver.stream.open_channel(
-        token.data["token"], token.data["api_key"], scenario_state.channel_id
-    )
+    return driver.stream.open_channel(driver.stream_token(actor, acting), scenario_state.channel_id)
 
 
 @then(parsers.re(ACTOR + r" can open the channel in the app$"))

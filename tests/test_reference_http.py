@@ -56,6 +56,8 @@ def call(
 ) -> tuple[int, dict[str, Any]]:
     headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
     raw = body if isinstance(body, bytes) else (b"" if body is None else json.dumps(body).encode())
+    if raw:
+        headers["Content-Type"] = "application/json"
     answer = api.dispatch(method, path, query, headers, raw)
     assert answer.headers["content-type"] == "application/json"
     return answer.status, answer.json()
@@ -84,7 +86,8 @@ def count(db: str, table: str) -> int:
 @pytest.mark.parametrize(
     ("body", "error"),
     [
-        (b"{not json", "the request body is not valid JSON"),
+        (b"{not json", "the request body is not valid JSON: Expecting property name enclosed in "
+         "double quotes: line 1 column 2 (char 1)"),
         ([1, 2], "the request body must be a JSON object"),
         ({"conversation_type": "user_user", "participant_ids": [AMR], "x": 1},
          "unknown field(s): x"),
@@ -132,7 +135,7 @@ def test_create_answers_201_with_the_documented_shape(api: ChatApi) -> None:
     [
         ("GET", "/api/chat/token", 405, "GET is not allowed on /api/chat/token; use POST"),
         ("DELETE", "/api/chat/conversations", 405,
-         "DELETE is not allowed on /api/chat/conversations; use POST"),
+         "DELETE is not allowed on /api/chat/conversations; use GET or POST"),
         ("GET", "/api/chat/nothing", 404, "no route GET /api/chat/nothing"),
     ],
 )  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -12,7 +13,14 @@ import pytest
 
 from chatgate.fakes.stream.inprocess import InProcessStream
 from chatgate.fixtures.people import REAL_COMPANIES, REAL_USERS
-from chatgate.reference.sync.identities import Identity, Kind, channel_id
+from chatgate.reference.sync.identities import (
+    Identity,
+    Kind,
+    RolePolicy,
+    channel_id,
+    channel_id_material,
+    format_channel_id,
+)
 from chatgate.reference.sync.retry import RetryPolicy
 from chatgate.reference.sync.schema import apply_schema
 from chatgate.reference.sync.service import (
@@ -59,7 +67,9 @@ def waits() -> list[float]:
 
 @pytest.fixture
 def service(db: str, fake_stream: InProcessStream, waits: list[float]) -> ConversationService:
-    return ConversationService(db, fake_stream.client, retry=RetryPolicy(sleep=waits.append))
+    return ConversationService(
+        db, fake_stream.client, retry=RetryPolicy(sleep=waits.append), roles=RolePolicy.app_admin()
+    )
 
 
 def company_to_user(company: str, *users: str) -> CreateConversation:
@@ -98,13 +108,22 @@ def test_two_companies_of_one_owner_get_two_channels_with_the_same_user(
 def test_channel_ids_are_deterministic_initiator_aware_and_short() -> None:
     a, b = Identity(Kind.COMPANY, SAT), Identity(Kind.COMPANY, LOLO)
     x = Identity(Kind.USER, AMR)
-    assert channel_id("user_company", a, [x]) == channel_id("user_company", a, [x])
-    assert channel_id("user_company", a, [x]) != channel_id("user_company", b, [x])
-    assert channel_id("user_company", x, [a]) != channel_id("user_company", a, [x])
+    key = "server-secret"
+    assert channel_id("user_company", a, [x], key) == channel_id("user_company", a, [x], key)
+    assert channel_id("user_company", a, [x], key) != channel_id("user_company", b, [x], key)
+    assert channel_id("user_company", x, [a], key) != channel_id("user_company", a, [x], key)
     assert all(
-        len(channel_id(t, a, [x, b])) <= 64
+        len(channel_id(t, a, [x, b], key)) <= 64
         for t in ("user_user", "user_company", "company_company")
     )
+
+
+def test_channel_ids_cannot_be_computed_without_the_server_secret() -> None:
+    a, x = Identity(Kind.COMPANY, SAT), Identity(Kind.USER, AMR)
+    unkeyed = hashlib.sha256(channel_id_material("user_company", a, [x])).digest()
+    ours = channel_id("user_company", a, [x], "server-secret")
+    assert ours != format_channel_id("user_company", unkeyed)
+    assert ours != channel_id("user_company", a, [x], "another-secret")
 
 
 def test_the_same_request_twice_is_one_conversation(service: ConversationService, db: str) -> None:

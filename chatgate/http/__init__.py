@@ -5,7 +5,7 @@ functions; this package is the one thin transport they share: an ASGI adapter
 and a uvicorn server bound to a loopback socket in a background thread.
 """
 
-from .asgi import HttpAnswer, asgi_app
+from .asgi import BodyLimit, HttpAnswer, asgi_app
 from .loopback import LoopbackServer
 
-__all__ = ["HttpAnswer", "LoopbackServer", "asgi_app"]
+__all__ = ["BodyLimit", "HttpAnswer", "LoopbackServer", "asgi_app"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
+from concurrent.futures import Executor
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 Scope = MutableMapping[str, Any]
@@ -24,22 +26,70 @@ class HttpAnswer(Protocol):
 
 
 Dispatch = Callable[[str, str, str, dict[str, str], bytes], HttpAnswer]
+# Which pool runs a request's dispatch, by (method, path); None: asyncio's default pool.
+ExecutorFor = Callable[[str, str], Executor | None]
 
 
-async def _read_body(receive: Receive) -> bytes | None:
+@dataclass(frozen=True)
+class BodyLimit:
+    """Bodies over `max_bytes` are refused with `too_large(method, path)` before they are
+    read whole: at once when `Content-Length` says so, else as soon as the stream passes
+    the limit."""
+
+    max_bytes: int
+    too_large: Callable[[str, str], HttpAnswer]
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _declared_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name.lower() == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _read_body(receive: Receive, limit: int | None) -> bytes | None:
     """The whole request body, or None when the client went away first."""
     chunks = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             return None
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
 
 
-def asgi_app(dispatch: Dispatch) -> ASGIApp:
+async def _send_answer(send: Send, answer: HttpAnswer) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": answer.status,
+            "headers": [(k.encode(), v.encode()) for k, v in answer.headers.items()],
+        }
+    )
+    await send({"type": "http.response.body", "body": answer.body})
+
+
+def asgi_app(
+    dispatch: Dispatch,
+    *,
+    body_limit: BodyLimit | None = None,
+    executor_for: ExecutorFor | None = None,
+) -> ASGIApp:
     """Serve `dispatch` over HTTP (any ASGI server will do; we use uvicorn)."""
+    limit = body_limit.max_bytes if body_limit is not None else None
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -52,12 +102,22 @@ def asgi_app(dispatch: Dispatch) -> ASGIApp:
                     return
         if scope["type"] != "http":
             return
-        body = await _read_body(receive)
+        declared = _declared_length(scope)
+        try:
+            if limit is not None and declared is not None and declared > limit:
+                raise _TooLarge
+            body = await _read_body(receive, limit)
+        except _TooLarge:
+            assert body_limit is not None
+            await _send_answer(send, body_limit.too_large(scope["method"], scope["path"]))
+            return
         if body is None:
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        executor = executor_for(scope["method"], scope["path"]) if executor_for else None
         # Dispatch functions block (locks, PostgreSQL); keep them off the event loop.
-        answer = await asyncio.to_thread(
+        answer = await asyncio.get_running_loop().run_in_executor(
+            executor,
             dispatch,
             scope["method"],
             scope["path"],
@@ -72,13 +132,6 @@ def asgi_app(dispatch: Dispatch) -> ASGIApp:
             # the server closes the socket mid-response.
             await send({"type": "http.response.start", "status": 200, "headers": []})
             return
-        await send(
-            {
-                "type": "http.response.start",
-                "status": answer.status,
-                "headers": [(k.encode(), v.encode()) for k, v in answer.headers.items()],
-            }
-        )
-        await send({"type": "http.response.body", "body": answer.body})
+        await _send_answer(send, answer)
 
     return app

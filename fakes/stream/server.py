@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from stream_chat import StreamChat
 
-from chatgate.http import LoopbackServer, asgi_app
+from chatgate.http import BodyLimit, LoopbackServer, asgi_app
 
 from .credentials import Credentials, default_credentials
-from .dispatcher import FakeStream
+from .dispatcher import JSON_HEADERS, MAX_BODY_BYTES, UNMATCHED_OPERATION, FakeResponse, FakeStream
+from .errors import ErrorCode, StreamError
 from .lifecycle import FakeAppHandle
+from .routes import match
+
+
+def too_large(method: str, path: str) -> FakeResponse:
+    """Stream's 413 (code 22) for a body over the limit, sent before it is read whole."""
+    found = match(method.upper(), path)
+    operation = found[0].operation if found else UNMATCHED_OPERATION
+    error = StreamError(ErrorCode.PAYLOAD_TOO_BIG, "request body is too large")
+    payload = error.body(operation, "0.00ms")
+    return FakeResponse(error.status, dict(JSON_HEADERS), json.dumps(payload).encode(), operation)
 
 
 class FakeStreamServer(FakeAppHandle):
@@ -30,7 +42,10 @@ class FakeStreamServer(FakeAppHandle):
         self.credentials = credentials or default_credentials()
         self.fake.register_app(self.credentials.api_key, self.credentials.api_secret)
         self._server = LoopbackServer(
-            asgi_app(self.fake.dispatch), host=host, port=port, name="fake-stream"
+            asgi_app(self.fake.dispatch, body_limit=BodyLimit(MAX_BODY_BYTES, too_large)),
+            host=host,
+            port=port,
+            name="fake-stream",
         )
         self.host = host
         self.port = self._server.port

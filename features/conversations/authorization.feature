@@ -1,7 +1,8 @@
 @security
 Feature: Only the right people act as a company and read a conversation
   The company in a request is checked against the signed-in person, and a
-  conversation is visible to its participants and its creator only.
+  conversation is visible to its participants and its creator only: anyone
+  else gets the same 404 as for a conversation that does not exist.
 
   Background:
     Given the company "Sat Education" is run by "the owner" as its owner
@@ -39,7 +40,14 @@ Feature: Only the right people act as a company and read a conversation
     Given the user "a stranger"
     When "the owner", acting as "Sat Education", starts a conversation with "Amr"
     And "a stranger" reads the conversation
-    Then the request is refused with status 403
+    Then the request is refused with status 404
+
+  Scenario: A stranger cannot tell a conversation that exists from one that does not
+    Given the user "a stranger"
+    When "the owner", acting as "Sat Education", starts a conversation with "Amr"
+    And "a stranger" reads the conversation
+    And "a stranger" reads a conversation that does not exist
+    Then the two answers are the same 404
 
   Scenario: Creating a conversation needs a signed-in person
     When someone who is not signed in starts a conversation with "Amr"

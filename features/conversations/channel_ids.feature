@@ -18,6 +18,23 @@ Feature: Channel ids are deterministic, initiator-aware and fit Stream's limit
     And the channel of the first conversation was created by "Sat Education"
     And the channel of the second conversation was created by "Lolo Academy"
 
+  Scenario: One company writing to two users gets two channels
+    Given the user "Lina"
+    When "the owner", acting as "Sat Education", starts a conversation with "Amr"
+    And "the owner", acting as "Sat Education", starts a conversation with "Lina"
+    Then both conversations are created
+    And the two conversations have different channels
+    And the channel of the first conversation has exactly "Sat Education" and "Amr"
+    And the channel of the second conversation has exactly "Sat Education" and "Lina"
+
+  Scenario: One user writing to two companies gets two channels
+    When "Amr" starts a conversation with "Sat Education"
+    And "Amr" starts a conversation with "Lolo Academy"
+    Then both conversations are created
+    And the two conversations have different channels
+    And the channel of the first conversation has exactly "Amr" and "Sat Education"
+    And the channel of the second conversation has exactly "Amr" and "Lolo Academy"
+
   Scenario: A user starting the chat gets a different channel than the company starting it
     When "the owner", acting as "Sat Education", starts a conversation with "Amr"
     And "Amr" starts a conversation with "Sat Education"

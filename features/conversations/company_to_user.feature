@@ -13,7 +13,7 @@ Feature: A company can start a chat with any user
     Then the conversation is created
     And the Stream channel's members are exactly "<company>" and "<user>"
     And every member was synced to Stream before the channel was created
-    And Stream has "<company>" with role "admin"
+    And Stream has "<company>" with the company role
     And Stream has "<user>" with role "user"
     And "<user>" can open the channel in the app
 

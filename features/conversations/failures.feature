@@ -14,12 +14,15 @@ Feature: Failures are clear and leave nothing half-made
     Then the request is refused with status 404
     And the error names the unknown user
     And Stream was not called
+    And the conversation list of "the owner", acting as "Lolo Academy", is empty
 
   Scenario: Stream Chat down gives a clear error and no orphan conversation
     Given Stream Chat fails every channel creation with a server error
     When "the owner", acting as "Lolo Academy", starts a conversation with "Amr"
     Then the request fails with a server error that mentions "Stream"
     And Stream has no channel
+    And the conversation list of "the owner", acting as "Lolo Academy", is empty
+    And the conversation list of "Amr" is empty
     When Stream Chat recovers
     And "the owner", acting as "Lolo Academy", starts a conversation with "Amr"
     Then the conversation is created
@@ -29,6 +32,7 @@ Feature: Failures are clear and leave nothing half-made
     Given Stream Chat cannot be reached
     When "the owner", acting as "Lolo Academy", starts a conversation with "Amr"
     Then the request fails with a server error that mentions "Stream"
+    And the conversation list of "the owner", acting as "Lolo Academy", is empty
 
   Scenario: A passing Stream Chat server error is retried
     Given Stream Chat fails the next channel creation with a 503
@@ -48,6 +52,7 @@ Feature: Failures are clear and leave nothing half-made
     When "the owner", acting as "Lolo Academy", starts a conversation with "Amr"
     Then the request fails with a server error that mentions "rate limit"
     And Stream has no channel
+    And the conversation list of "the owner", acting as "Lolo Academy", is empty
 
   Scenario: New users that Stream shows late are absorbed without a fixed wait
     Given Stream Chat shows newly synced users to channel operations only after 2 attempts

@@ -32,7 +32,11 @@ def serve(
     test_mode: bool,
     wait: Callable[[], None],
 ) -> int:
-    """Start everything, print where it listens, block in `wait()`, then stop it all."""
+    """Start everything, print where it listens, block in `wait()`, then stop it all.
+
+    Each thing's stop is registered before it starts, so an exception at any point (the
+    command line raises one on SIGINT/SIGTERM during start-up) stops whatever is running.
+    """
     with ExitStack() as stack:
         if database_url is None:
             postgres = stack.enter_context(get_postgres())
@@ -45,7 +49,9 @@ def serve(
         with psycopg.connect(database_url) as conn:
             apply_schema(conn)
         if stream_url is None:
-            fake = stack.enter_context(FakeStreamServer(credentials=credentials))
+            fake = FakeStreamServer(credentials=credentials)
+            stack.callback(fake.stop)  # before start(): a stop request may cut start() short
+            fake.start()
             stream_url = fake.base_url
             _say(f"fake Stream Chat listening on {stream_url}")
         stream = StreamChat(credentials.api_key, credentials.api_secret, base_url=stream_url)
@@ -53,12 +59,14 @@ def serve(
             database_url, stream, auth_secret=auth_secret_from_env(), test_mode=test_mode
         )
         try:
-            server = stack.enter_context(ReferenceServer(api, host=host, port=port))
+            server = ReferenceServer(api, host=host, port=port)
         except OSError as exc:
             print(
                 f"chatgate: error: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr
             )
             return 1
+        stack.callback(server.stop)
+        server.start()
         _say(f"chatgate reference backend listening on {server.base_url}")
         _say(f"  Stream Chat: {stream_url} (api key {credentials.api_key})")
         _say(f"  bearer tokens: HS256 JWTs with sub=<user id>, secret from {AUTH_SECRET_ENV}")

@@ -1,10 +1,11 @@
 """The reference chat backend: `createConversation` (sync every participant to
 Stream, then create the channel, verify it, and persist the conversation, in
-that order), reading a conversation, and minting Stream tokens per profile.
+that order), reading and listing conversations, and minting Stream tokens.
 
 This is the fix of the "users don't exist in StreamChat yet" incident done
 right: explicit kinds (never "try users, then companies"), one upsert of all
-participants with their roles, a deterministic initiator-aware channel id,
+participants with least-privilege roles, a keyed, deterministic,
+initiator-aware channel id, a channel someone else made is never adopted,
 verification instead of a fixed wait, bounded retries, idempotent storage.
 
 The small methods marked "step" are the seams the harness's known-bad
@@ -14,96 +15,51 @@ variants (mutants) override to reproduce each documented bug.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Iterator
 from typing import Any
 
-import psycopg
-from psycopg.rows import dict_row
 from stream_chat import StreamChat
 from stream_chat.base.exceptions import StreamAPIException
 
-from .identities import Identity, Kind, RolePolicy, channel_id
+from . import store
+from .identities import (
+    DEV_CHANNEL_ID_SECRET,
+    Identity,
+    Kind,
+    RolePolicy,
+    channel_id,
+)
+from .model import (
+    CONVERSATION_TYPES,
+    PROFILE_TYPES,
+    Conversation,
+    CreateConversation,
+    LastMessage,
+    ListedConversation,
+    Profile,
+    StreamToken,
+    StreamUser,
+    SyncError,
+)
 from .ratelimit import RateLimitObserver
 from .retry import RateLimitTooLong, RetryPolicy
 
 log = logging.getLogger("chatgate.reference.sync")
 
-CONVERSATION_TYPES = ("user_user", "user_company", "company_company")
-PROFILE_TYPES = ("user", "company")
 CHANNEL_TYPE = "messaging"
 VISIBILITY_ATTEMPTS = 3
-RUNS_COMPANY = ("owner", "admin")
-
-Row = dict[str, Any]
-StreamUser = dict[str, Any]
-
-
-class SyncError(Exception):
-    """A failure the HTTP API reports as `{success: false, error}` with `status`."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-@dataclass(frozen=True)
-class CreateConversation:
-    conversation_type: str
-    participant_ids: list[str]
-    name: str | None = None
-    company_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Conversation:
-    id: str  # the Stream channel id
-    conversation_type: str
-    name: str | None
-    created_at: datetime
-    created_by: Identity
-    participants: list[Identity]  # everyone, the creator included
-
-    @property
-    def participant_ids(self) -> list[str]:
-        """The other parties, as the request named them."""
-        return [p.id for p in self.participants if p != self.created_by]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "conversation_type": self.conversation_type,
-            "participant_ids": self.participant_ids,
-            "name": self.name,
-            "created_at": self.created_at.isoformat(),
-            "created_by": {"type": self.created_by.kind.value, "id": self.created_by.id},
-            "participants": [
-                {"participant_type": p.kind.value, "participant_id": p.id}
-                for p in self.participants
-            ],
-        }
-
-
-@dataclass(frozen=True)
-class StreamToken:
-    token: str
-    user_id: str
-    api_key: str
-    profile_type: str
-    company_id: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "token": self.token,
-            "user_id": self.user_id,
-            "api_key": self.api_key,
-            "profile_type": self.profile_type,
-            "company_id": self.company_id,
-        }
+# Documented limits (docs/reference-backend.md). Stream takes at most 100 users per
+# upsert and 100 members per call, so bigger groups are sent in batches.
+MAX_PARTICIPANTS = 100
+MAX_NAME_CHARS = 200
+STREAM_BATCH = 100
+# Stream's QueryChannels answers at most 30 channels, so a list page is one call.
+MAX_LIST_LIMIT = 30
+DEFAULT_LIST_LIMIT = 20
+MAX_LIST_OFFSET = 10_000
 
 
 def _uuid(value: Any, what: str) -> str:
@@ -131,8 +87,38 @@ def _missing_members(error: StreamAPIException) -> bool:
     return error.error_code == 4 and "don't exist" in str(error.error_message)
 
 
+def _unknown_role(error: BaseException) -> bool:
+    message = str(getattr(error, "error_message", ""))
+    return getattr(error, "error_code", None) == 4 and "role" in message and "exist" in message
+
+
+def _batches(items: list[Any], size: int = STREAM_BATCH) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _last_message(state: dict[str, Any]) -> LastMessage | None:
+    messages = state.get("messages") or []
+    if not messages:
+        return None
+    last = messages[-1]
+    return LastMessage(
+        id=str(last.get("id", "")),
+        text=str(last.get("text", "")),
+        user_id=str((last.get("user") or {}).get("id", "")),
+        created_at=str(last.get("created_at", "")),
+    )
+
+
+def _unread(state: dict[str, Any], stream_id: str) -> int:
+    for read in state.get("read") or []:
+        if (read.get("user") or {}).get("id") == stream_id:
+            return int(read.get("unread_messages", 0))
+    return 0
+
+
 class ConversationService:
-    """Creates and reads conversations on Stream and in PostgreSQL; mints tokens."""
+    """Creates, reads and lists conversations on Stream and in PostgreSQL; mints tokens."""
 
     def __init__(
         self,
@@ -141,19 +127,33 @@ class ConversationService:
         *,
         roles: RolePolicy | None = None,
         retry: RetryPolicy | None = None,
+        channel_secret: str = DEV_CHANNEL_ID_SECRET,
         now: Callable[[], float] = time.time,
     ) -> None:
+        if not channel_secret:
+            raise ValueError("the channel id secret must not be empty")
         self.database_url = database_url
         self.stream = stream
         self.roles = roles or RolePolicy()
         self.retry = retry or RetryPolicy()
+        self.channel_secret = channel_secret
         self.rate_limits = RateLimitObserver(now)
         self.rate_limits.install(stream)
-
-    def _connect(self) -> psycopg.Connection[Row]:
-        return psycopg.connect(self.database_url, row_factory=dict_row)
+        self._roles_ready = False
+        self._roles_lock = threading.Lock()
 
     # -- checks -------------------------------------------------------------
+    def authenticate(self, subject: str) -> str:
+        """The acting user of a verified bearer token's subject (401 if nobody has it)."""
+        try:
+            user_id = str(uuid.UUID(subject))
+        except ValueError:
+            raise SyncError(401, "the bearer token does not name a known user") from None
+        with store.connect(self.database_url) as conn:
+            if not store.user_exists(conn, user_id):
+                raise SyncError(401, "the bearer token does not name a known user")
+        return user_id
+
     def _validate(self, request: CreateConversation) -> None:
         if request.conversation_type not in CONVERSATION_TYPES:
             raise SyncError(
@@ -161,31 +161,49 @@ class ConversationService:
             )
         if not isinstance(request.participant_ids, list) or not request.participant_ids:
             raise SyncError(400, "participant_ids must be a non-empty list")
-        if request.name is not None and not isinstance(request.name, str):
-            raise SyncError(400, "name must be a string")
+        if len(request.participant_ids) > MAX_PARTICIPANTS:
+            raise SyncError(
+                400,
+                f"participant_ids may name at most {MAX_PARTICIPANTS} participants, "
+                f"got {len(request.participant_ids)}",
+            )
+        if request.name is not None:
+            if not isinstance(request.name, str):
+                raise SyncError(400, "name must be a string")
+            if len(request.name) > MAX_NAME_CHARS:
+                raise SyncError(
+                    400,
+                    f"name must be at most {MAX_NAME_CHARS} characters, got {len(request.name)}",
+                )
 
-    def _authorize(self, conn: psycopg.Connection[Row], user_id: str, company_id: str) -> None:
+    def _authorize(self, conn: store.Connection, user_id: str, company_id: str) -> None:
         """Acting as a company needs an owner or admin membership (403 otherwise)."""
-        row = conn.execute(
-            "SELECT role FROM company_members WHERE company_id = %s AND user_id = %s",
-            (company_id, user_id),
-        ).fetchone()
-        if row is None:
+        role = store.membership_role(conn, company_id, user_id)
+        if role is None:
             raise SyncError(403, "User must be a member of this company")
-        if row["role"] not in RUNS_COMPANY:
+        if role not in store.RUNS_COMPANY:
             raise SyncError(403, "Only company owners and admins can act as the company")
 
-    def _resolve(self, conn: psycopg.Connection[Row], kind: Kind, ids: list[str]) -> dict[str, Row]:
-        table, image = ("users", "image_url") if kind is Kind.USER else ("companies", "logo_url")
-        rows = conn.execute(
-            f"SELECT id::text AS id, name, {image} AS image FROM {table} WHERE id = ANY(%s)",
-            (ids,),
-        ).fetchall()
-        found = {row["id"]: row for row in rows}
+    def _resolve(self, conn: store.Connection, kind: Kind, ids: list[str]) -> dict[str, Any]:
+        found = store.find(conn, kind, ids)
         missing = [i for i in ids if i not in found]
         if missing:
             raise SyncError(404, f"unknown {kind.value} id(s): {', '.join(missing)}")
         return found
+
+    def _acting(self, conn: store.Connection, user_id: str, profile: Profile) -> Identity:
+        """The identity a request acts as, after checking the human may act as it."""
+        if profile.profile_type not in PROFILE_TYPES:
+            raise SyncError(400, "profile_type must be user or company")
+        if profile.profile_type == "company":
+            if not profile.company_id:
+                raise SyncError(400, "company_id is required when profile_type=company")
+            company_id = _uuid(profile.company_id, "company_id")
+            self._authorize(conn, user_id, company_id)
+            return Identity(Kind.COMPANY, company_id)
+        if profile.company_id:
+            raise SyncError(400, "company_id is only allowed when profile_type=company")
+        return Identity(Kind.USER, user_id)
 
     # -- steps (the seams mutants override) --------------------------------
     def initiator(self, acting_user_id: str, request: CreateConversation, kind: Kind) -> Identity:
@@ -194,7 +212,7 @@ class ConversationService:
             return Identity(kind, _uuid(request.company_id, "company_id"))
         return Identity(kind, acting_user_id)
 
-    def stream_user(self, identity: Identity, row: Row) -> StreamUser:
+    def stream_user(self, identity: Identity, row: dict[str, Any]) -> StreamUser:
         """Step: the Stream user for one identity, with the role from the policy."""
         user = {
             "id": identity.stream_id,
@@ -216,12 +234,15 @@ class ConversationService:
     def channel_id(
         self, conversation_type: str, initiator: Identity, participants: list[Identity]
     ) -> str:
-        """Step: the deterministic, initiator-aware, at most 64-character channel id."""
-        return channel_id(conversation_type, initiator, participants)
+        """Step: the keyed, deterministic, initiator-aware, at most 64-character channel id."""
+        return channel_id(conversation_type, initiator, participants, self.channel_secret)
 
-    def channel_data(self, members: list[str], initiator: Identity, name: str | None) -> Row:
-        """Step: the channel's data: members, creator and name."""
-        data: Row = {"members": members, "created_by_id": initiator.stream_id}
+    def channel_data(self, members: list[str], initiator: Identity, name: str | None) -> StreamUser:
+        """Step: the channel's data: members (the first batch), creator and name."""
+        data: dict[str, Any] = {
+            "members": members[:STREAM_BATCH],
+            "created_by_id": initiator.stream_id,
+        }
         if name:
             data["name"] = name
         return data
@@ -234,6 +255,79 @@ class ConversationService:
         """Step: a participant or the creator may read the conversation."""
         return bool(profiles & {*conversation.participants, conversation.created_by})
 
+    def unreadable(self, conversation: Conversation | None) -> SyncError:  # noqa: ARG002
+        """Step: the answer to someone who may not read a conversation: the same 404
+        whether or not it exists, so nobody can probe who talks to whom."""
+        return SyncError(404, "Conversation not found")
+
+    def refuse_foreign(
+        self, state: dict[str, Any], members: list[str], creator: str | None
+    ) -> None:
+        """Step: never adopt a channel someone else made, or one with outsiders in it (409)."""
+        cid = state["channel"].get("cid", "")
+        made_by = (state["channel"].get("created_by") or {}).get("id")
+        if made_by != creator:
+            raise SyncError(
+                409,
+                f"Stream channel {cid} already exists and was not created by this "
+                "conversation's initiator; refusing to adopt it",
+            )
+        outsiders = sorted({m["user_id"] for m in state["members"]} - set(members))
+        if outsiders:
+            raise SyncError(
+                409,
+                f"Stream channel {cid} already has members outside this conversation; "
+                "refusing to adopt it",
+            )
+
+    def before_stream_calls(
+        self, request: CreateConversation, cid: str, initiator: Identity, stored: list[Identity]
+    ) -> None:
+        """Step: what happens before Stream is called: nothing is stored yet."""
+
+    # -- Stream ------------------------------------------------------------------
+    def _stream_call(self, call: Callable[[], Any]) -> Any:
+        try:
+            return self.retry.run(call, self.rate_limits.take)
+        except RateLimitTooLong as error:
+            raise SyncError(
+                503, f"Stream Chat rate limit reached; try again in {error.wait_s:.0f} s"
+            ) from error
+        except StreamAPIException as error:
+            raise SyncError(502, f"Stream Chat refused the request: {error}") from error
+        except SyncError:
+            raise
+        except Exception as error:
+            raise SyncError(502, f"Stream Chat is unreachable: {error}") from error
+
+    def _ensure_roles(self) -> None:
+        """Create the policy's custom roles in the Stream app once ("already exists" is fine)."""
+        with self._roles_lock:
+            if self._roles_ready:
+                return
+            for role in self.roles.custom_roles:
+                try:
+                    self._stream_call(lambda role=role: self.stream.create_role(role))
+                except SyncError as error:
+                    if "already exists" not in str(error):
+                        raise
+            self._roles_ready = True
+
+    def _upsert(self, users: list[StreamUser]) -> None:
+        """Upsert `users` in batches Stream accepts; a role Stream forgot is created again."""
+        self._ensure_roles()
+        for batch in _batches(users):
+            try:
+                self._stream_call(lambda batch=batch: self.stream.upsert_users(batch))
+            except SyncError as error:
+                if not _unknown_role(error.__cause__):
+                    raise
+                log.warning("[createConversation] Stream lost a custom role, creating it again")
+                with self._roles_lock:
+                    self._roles_ready = False
+                self._ensure_roles()
+                self._stream_call(lambda batch=batch: self.stream.upsert_users(batch))
+
     # -- create --------------------------------------------------------------
     def create(self, acting_user_id: str, request: CreateConversation) -> Conversation:
         """Create (or return) the conversation; nothing is stored if Stream fails."""
@@ -244,7 +338,7 @@ class ConversationService:
             dict.fromkeys(_uuid(p, "participant id") for p in request.participant_ids)
         )
         initiator = self.initiator(acting_user_id, request, initiator_kind)
-        with self._connect() as conn:
+        with store.connect(self.database_url) as conn:
             if request.company_id is not None:
                 self._authorize(conn, acting_user_id, _uuid(request.company_id, "company_id"))
             initiator_row = self._resolve(conn, initiator.kind, [initiator.id])[initiator.id]
@@ -258,6 +352,8 @@ class ConversationService:
         ]
         members = self.member_ids(users)
         cid = self.channel_id(request.conversation_type, initiator, others)
+        stored = self.stored_participants(initiator, others)
+        self.before_stream_calls(request, cid, initiator, stored)
 
         upsert = self.users_to_upsert(users)
         log.info("[createConversation] Syncing all participants to StreamChat...")
@@ -265,7 +361,7 @@ class ConversationService:
             "[createConversation] Upserting users to StreamChat...",
             extra={"count": len(upsert), "userIds": [u["id"] for u in upsert]},
         )
-        self._stream_call(lambda: self.stream.upsert_users(upsert))
+        self._upsert(upsert)
         log.info(
             "[createConversation] All users upserted successfully: %s", [u["id"] for u in upsert]
         )
@@ -278,143 +374,119 @@ class ConversationService:
             members,
             extra={"initiatorType": initiator.kind.value, "channelId": cid},
         )
-        return self._persist(request, cid, initiator, self.stored_participants(initiator, others))
-
-    def _stream_call(self, call: Callable[[], Any]) -> Any:
-        try:
-            return self.retry.run(call, self.rate_limits.take)
-        except RateLimitTooLong as error:
-            raise SyncError(
-                503, f"Stream Chat rate limit reached; try again in {error.wait_s:.0f} s"
-            ) from error
-        except StreamAPIException as error:
-            raise SyncError(502, f"Stream Chat refused the request: {error}") from error
-        except Exception as error:
-            raise SyncError(502, f"Stream Chat is unreachable: {error}") from error
+        return self._persist(request, cid, initiator, stored)
 
     def create_channel(self, channel: Any, members: list[str], users: list[StreamUser]) -> None:
-        """Step: create the channel and verify its members by the query's answer."""
+        """Step: create the channel, refuse a foreign one, and verify its members."""
+        options: dict[str, Any] = {"watch": False, "state": True, "presence": False}
+        if len(members) > STREAM_BATCH:
+            options["members"] = {"limit": len(members)}
 
         def create() -> Any:
             # Stream is read-after-write, but if members are not visible yet we
             # re-upsert them and try again: verification, never a fixed wait.
             for attempt in range(1, VISIBILITY_ATTEMPTS + 1):
                 try:
-                    return channel.query(watch=False, state=True, presence=False)
+                    return channel.query(**options)
                 except StreamAPIException as error:
                     if attempt == VISIBILITY_ATTEMPTS or not _missing_members(error):
                         raise
                     log.warning("[createConversation] Members not visible yet, re-syncing")
-                    self.stream.upsert_users(users)
+                    for batch in _batches(users):
+                        self.stream.upsert_users(batch)
             raise AssertionError("unreachable: the loop returns or raises")
 
         state = self._stream_call(create)
+        self.refuse_foreign(state, members, channel.custom_data.get("created_by_id"))
         present = {m["user_id"] for m in state["members"]}
         missing = [m for m in members if m not in present]
         if missing:
             log.warning("[createConversation] Adding missing members: %s", missing)
-            self._stream_call(lambda: channel.add_members(missing))
+            for batch in _batches(missing):
+                self._stream_call(lambda batch=batch: channel.add_members(batch))
 
     def _persist(
         self, request: CreateConversation, cid: str, initiator: Identity, stored: list[Identity]
     ) -> Conversation:
-        with self._connect() as conn, conn.transaction():
-            row = conn.execute(
-                """
-                INSERT INTO conversations
-                    (conversation_type, stream_channel_id, created_by_kind, created_by_id, name)
-                VALUES (%s, %s, %s, %s, %s)
-                ON CONFLICT (stream_channel_id) DO NOTHING
-                RETURNING id
-                """,
-                (request.conversation_type, cid, initiator.kind.value, initiator.id, request.name),
-            ).fetchone()
-            if row is not None:
-                conn.cursor().executemany(
-                    "INSERT INTO conversation_participants VALUES (%s, %s, %s)"
-                    " ON CONFLICT DO NOTHING",
-                    [(row["id"], p.kind.value, p.id) for p in stored],
-                )
+        with store.connect(self.database_url) as conn, conn.transaction():
+            store.insert_conversation(
+                conn, request.conversation_type, cid, initiator, request.name, stored
+            )
             # Either ours or the one an identical earlier request stored.
-            conversation = self._load(conn, cid)
+            conversation = store.load(conn, cid)
         assert conversation is not None
         return conversation
 
     # -- read ------------------------------------------------------------------
-    def _load(self, conn: psycopg.Connection[Row], cid: str) -> Conversation | None:
-        row = conn.execute(
-            "SELECT id, conversation_type, name, created_at, created_by_kind, created_by_id::text"
-            " FROM conversations WHERE stream_channel_id = %s",
-            (cid,),
-        ).fetchone()
-        if row is None:
-            return None
-        participants = conn.execute(
-            "SELECT participant_kind, participant_id::text FROM conversation_participants"
-            " WHERE conversation_id = %s ORDER BY participant_kind DESC, participant_id",
-            (row["id"],),
-        ).fetchall()
-        creator = Identity(Kind(row["created_by_kind"]), row["created_by_id"])
-        listed = [Identity(Kind(p["participant_kind"]), p["participant_id"]) for p in participants]
-        # The creator first, then the others in a stable order.
-        ordered = [creator] if creator in listed else []
-        return Conversation(
-            id=cid,
-            conversation_type=row["conversation_type"],
-            name=row["name"],
-            created_at=row["created_at"],
-            created_by=creator,
-            participants=ordered + [p for p in listed if p != creator],
-        )
-
-    def _profiles(self, conn: psycopg.Connection[Row], user_id: str) -> set[Identity]:
+    def _profiles(self, conn: store.Connection, user_id: str) -> set[Identity]:
         """The identities a human may act as: themselves and the companies they run."""
-        rows = conn.execute(
-            "SELECT company_id::text AS id FROM company_members"
-            " WHERE user_id = %s AND role = ANY(%s)",
-            (user_id, list(RUNS_COMPANY)),
-        ).fetchall()
-        return {Identity(Kind.USER, user_id)} | {Identity(Kind.COMPANY, r["id"]) for r in rows}
+        return {Identity(Kind.USER, user_id)} | {
+            Identity(Kind.COMPANY, c) for c in store.companies_run_by(conn, user_id)
+        }
 
     def get(self, acting_user_id: str, conversation_id: str) -> Conversation:
-        """The conversation, for its participants and creator (as any profile they run)."""
+        """The conversation, for its participants and creator (as any profile they run).
+
+        Anyone else gets the same 404 as for a conversation that does not exist."""
         acting_user_id = _uuid(acting_user_id, "the acting user id")
-        with self._connect() as conn:
-            conversation = self._load(conn, conversation_id)
-            if conversation is None:
-                raise SyncError(404, "Conversation not found")
-            if not self.may_read(conversation, self._profiles(conn, acting_user_id)):
-                raise SyncError(403, "Access denied to conversation")
+        with store.connect(self.database_url) as conn:
+            conversation = store.load(conn, conversation_id)
+            if conversation is None or not self.may_read(
+                conversation, self._profiles(conn, acting_user_id)
+            ):
+                raise self.unreadable(conversation)
         return conversation
 
+    def list(
+        self, acting_user_id: str, profile: Profile, *, limit: int, offset: int
+    ) -> list[ListedConversation]:
+        """The acting profile's conversations, newest first, with Stream's last message
+        and the profile's unread count."""
+        acting_user_id = _uuid(acting_user_id, "the acting user id")
+        if not 1 <= limit <= MAX_LIST_LIMIT:
+            raise SyncError(400, f"limit must be between 1 and {MAX_LIST_LIMIT}")
+        if not 0 <= offset <= MAX_LIST_OFFSET:
+            raise SyncError(400, f"offset must be between 0 and {MAX_LIST_OFFSET}")
+        with store.connect(self.database_url) as conn:
+            identity = self._acting(conn, acting_user_id, profile)
+            conversations = store.list_for(conn, identity, limit, offset)
+        if not conversations:
+            return []
+        states = self._channel_states([c.id for c in conversations])
+        return [
+            ListedConversation(
+                conversation=c,
+                last_message=_last_message(states[c.id]) if c.id in states else None,
+                unread_count=_unread(states[c.id], identity.stream_id) if c.id in states else 0,
+            )
+            for c in conversations
+        ]
+
+    def _channel_states(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        cids = [f"{CHANNEL_TYPE}:{i}" for i in ids]
+        answer = self._stream_call(
+            lambda: self.stream.query_channels(
+                {"cid": {"$in": cids}},
+                limit=len(cids),
+                message_limit=1,
+                member_limit=0,
+            )
+        )
+        return {s["channel"]["id"]: s for s in answer["channels"]}
+
     # -- tokens ------------------------------------------------------------------
-    def issue_token(
-        self, acting_user_id: str, profile_type: str | None, company_id: str | None
-    ) -> StreamToken:
+    def issue_token(self, acting_user_id: str, profile: Profile) -> StreamToken:
         """A Stream user token for the acting profile, after syncing that identity to
         Stream with its role (so a company never connects with the default `user`)."""
         acting_user_id = _uuid(acting_user_id, "the acting user id")
-        profile_type = profile_type or "user"
-        if profile_type not in PROFILE_TYPES:
-            raise SyncError(400, "profile_type must be user or company")
-        if profile_type == "company" and not company_id:
-            raise SyncError(400, "company_id is required when profile_type=company")
-        if profile_type == "user" and company_id:
-            raise SyncError(400, "company_id is only allowed when profile_type=company")
-        identity = (
-            Identity(Kind.COMPANY, _uuid(company_id, "company_id"))
-            if profile_type == "company"
-            else Identity(Kind.USER, acting_user_id)
-        )
-        with self._connect() as conn:
-            if identity.kind is Kind.COMPANY:
-                self._authorize(conn, acting_user_id, identity.id)
+        with store.connect(self.database_url) as conn:
+            identity = self._acting(conn, acting_user_id, profile)
             row = self._resolve(conn, identity.kind, [identity.id])[identity.id]
-        self._stream_call(lambda: self.stream.upsert_user(self.stream_user(identity, row)))
+        self._upsert([self.stream_user(identity, row)])
         return StreamToken(
             token=self.stream.create_token(identity.stream_id),
             user_id=identity.stream_id,
             api_key=self.stream.api_key,
-            profile_type=profile_type,
+            profile_type=profile.profile_type,
             company_id=identity.id if identity.kind is Kind.COMPANY else None,
         )

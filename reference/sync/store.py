@@ -1,0 +1,150 @@
+"""The conversation half's SQL, and nothing else: people, companies, memberships
+and the conversations the backend opened on Stream."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from .identities import Identity, Kind
+from .model import Conversation
+
+Row = dict[str, Any]
+Connection = psycopg.Connection[Row]
+RUNS_COMPANY = ("owner", "admin")
+
+_TABLES = {Kind.USER: ("users", "image_url"), Kind.COMPANY: ("companies", "logo_url")}
+
+
+def connect(database_url: str) -> Connection:
+    return psycopg.connect(database_url, row_factory=dict_row)
+
+
+def user_exists(conn: Connection, user_id: str) -> bool:
+    return conn.execute("SELECT 1 FROM users WHERE id = %s", (user_id,)).fetchone() is not None
+
+
+def membership_role(conn: Connection, company_id: str, user_id: str) -> str | None:
+    row = conn.execute(
+        "SELECT role FROM company_members WHERE company_id = %s AND user_id = %s",
+        (company_id, user_id),
+    ).fetchone()
+    return None if row is None else row["role"]
+
+
+def find(conn: Connection, kind: Kind, ids: list[str]) -> dict[str, Row]:
+    """`{id: {id, name, image}}` for the ids of `kind` that exist."""
+    table, image = _TABLES[kind]
+    rows = conn.execute(
+        f"SELECT id::text AS id, name, {image} AS image FROM {table} WHERE id = ANY(%s)",
+        (ids,),
+    ).fetchall()
+    return {row["id"]: row for row in rows}
+
+
+def companies_run_by(conn: Connection, user_id: str) -> list[str]:
+    """The companies `user_id` owns or administers."""
+    rows = conn.execute(
+        "SELECT company_id::text AS id FROM company_members WHERE user_id = %s AND role = ANY(%s)",
+        (user_id, list(RUNS_COMPANY)),
+    ).fetchall()
+    return [r["id"] for r in rows]
+
+
+def insert_conversation(
+    conn: Connection,
+    conversation_type: str,
+    cid: str,
+    initiator: Identity,
+    name: str | None,
+    participants: Iterable[Identity],
+) -> None:
+    """Store a conversation and its participants; a stored one with that channel wins."""
+    row = conn.execute(
+        """
+        INSERT INTO conversations
+            (conversation_type, stream_channel_id, created_by_kind, created_by_id, name)
+        VALUES (%s, %s, %s, %s, %s)
+        ON CONFLICT (stream_channel_id) DO NOTHING
+        RETURNING id
+        """,
+        (conversation_type, cid, initiator.kind.value, initiator.id, name),
+    ).fetchone()
+    if row is not None:
+        conn.cursor().executemany(
+            "INSERT INTO conversation_participants VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+            [(row["id"], p.kind.value, p.id) for p in participants],
+        )
+
+
+_CONVERSATION_COLUMNS = (
+    "c.id, c.stream_channel_id, c.conversation_type, c.name, c.created_at,"
+    " c.created_by_kind, c.created_by_id::text AS created_by_id"
+)
+
+
+def _participants(conn: Connection, conversation_ids: list[Any]) -> dict[Any, list[Identity]]:
+    rows = conn.execute(
+        "SELECT conversation_id, participant_kind, participant_id::text AS participant_id"
+        " FROM conversation_participants WHERE conversation_id = ANY(%s)"
+        " ORDER BY participant_kind DESC, participant_id",
+        (conversation_ids,),
+    ).fetchall()
+    found: dict[Any, list[Identity]] = {}
+    for p in rows:
+        found.setdefault(p["conversation_id"], []).append(
+            Identity(Kind(p["participant_kind"]), p["participant_id"])
+        )
+    return found
+
+
+def _conversations(conn: Connection, rows: list[Row]) -> list[Conversation]:
+    participants = _participants(conn, [r["id"] for r in rows])
+    out = []
+    for row in rows:
+        creator = Identity(Kind(row["created_by_kind"]), row["created_by_id"])
+        listed = participants.get(row["id"], [])
+        # The creator first, then the others in a stable order.
+        ordered = [creator] if creator in listed else []
+        out.append(
+            Conversation(
+                id=row["stream_channel_id"],
+                conversation_type=row["conversation_type"],
+                name=row["name"],
+                created_at=row["created_at"],
+                created_by=creator,
+                participants=ordered + [p for p in listed if p != creator],
+            )
+        )
+    return out
+
+
+def load(conn: Connection, cid: str) -> Conversation | None:
+    """The conversation on channel `cid`, or None."""
+    rows = conn.execute(
+        f"SELECT {_CONVERSATION_COLUMNS} FROM conversations c WHERE c.stream_channel_id = %s",
+        (cid,),
+    ).fetchall()
+    found = _conversations(conn, rows)
+    return found[0] if found else None
+
+
+def list_for(conn: Connection, identity: Identity, limit: int, offset: int) -> list[Conversation]:
+    """The conversations `identity` takes part in (creators are participants), newest first."""
+    rows = conn.execute(
+        f"""
+        SELECT {_CONVERSATION_COLUMNS} FROM conversations c
+        WHERE EXISTS (
+            SELECT 1 FROM conversation_participants p
+            WHERE p.conversation_id = c.id
+              AND p.participant_kind = %s AND p.participant_id = %s)
+           OR (c.created_by_kind = %s AND c.created_by_id = %s)
+        ORDER BY c.created_at DESC, c.stream_channel_id
+        LIMIT %s OFFSET %s
+        """,
+        (identity.kind.value, identity.id, identity.kind.value, identity.id, limit, offset),
+    ).fetchall()
+    return _conversations(conn, rows)
