@@ -21,6 +21,7 @@ from chatgate.reference.sync.identities import (
     channel_id_material,
     format_channel_id,
 )
+from chatgate.reference.sync.model import Profile
 from chatgate.reference.sync.retry import RetryPolicy
 from chatgate.reference.sync.schema import apply_schema
 from chatgate.reference.sync.service import (
@@ -67,9 +68,7 @@ def waits() -> list[float]:
 
 @pytest.fixture
 def service(db: str, fake_stream: InProcessStream, waits: list[float]) -> ConversationService:
-    return ConversationService(
-        db, fake_stream.client, retry=RetryPolicy(sleep=waits.append), roles=RolePolicy.app_admin()
-    )
+    return ConversationService(db, fake_stream.client, retry=RetryPolicy(sleep=waits.append))
 
 
 def company_to_user(company: str, *users: str) -> CreateConversation:
@@ -92,7 +91,7 @@ def test_company_to_a_never_synced_user_upserts_everyone_before_creating(
     channel = fake_stream.state.channels[cid]
     assert list(channel.members) == [company_id, user_id]
     assert channel.created_by_id == company_id
-    assert fake_stream.state.users[company_id].role == "admin"
+    assert fake_stream.state.users[company_id].role == "company"
     assert fake_stream.state.users[user_id].role == "user"
     assert fake_stream.journal.count("UpdateUsers") == 1
 
@@ -254,3 +253,64 @@ def test_concurrent_identical_requests_give_one_conversation(
     assert len({r.id for r in results}) == 1
     assert rows(db, "SELECT count(*) FROM conversations") == [(1,)]
     assert rows(db, "SELECT count(*) FROM conversation_participants") == [(2,)]
+
+
+def test_companies_get_the_custom_company_role_which_is_created_once(
+    service: ConversationService, fake_stream: InProcessStream
+) -> None:
+    service.create(OWNER, company_to_user(SAT, AMR))
+    service.create(OWNER, company_to_user(LOLO, AMR))
+    assert fake_stream.journal.count("CreateRole") == 1
+    assert fake_stream.state.users[Identity(Kind.COMPANY, SAT).stream_id].role == "company"
+    assert fake_stream.state.users[Identity(Kind.USER, AMR).stream_id].role == "user"
+
+
+def test_the_app_admin_policy_makes_companies_stream_admins(
+    db: str, fake_stream: InProcessStream
+) -> None:
+    service = ConversationService(db, fake_stream.client, roles=RolePolicy.app_admin())
+    service.create(OWNER, company_to_user(SAT, AMR))
+    assert fake_stream.state.users[Identity(Kind.COMPANY, SAT).stream_id].role == "admin"
+    assert fake_stream.journal.count("CreateRole") == 0
+
+
+def test_a_channel_someone_else_created_first_is_refused_and_nothing_is_stored(
+    service: ConversationService, fake_stream: InProcessStream, db: str
+) -> None:
+    cid = service.channel_id(
+        "user_company", Identity(Kind.COMPANY, SAT), [Identity(Kind.USER, AMR)]
+    )
+    fake_stream.client.upsert_user({"id": "mallory"})
+    fake_stream.client.channel("messaging", cid, {"members": ["mallory"]}).create("mallory")
+    with pytest.raises(SyncError) as caught:
+        service.create(OWNER, company_to_user(SAT, AMR))
+    assert caught.value.status == 409
+    assert "was not created by this conversation's initiator" in caught.value.message
+    assert rows(db, "SELECT count(*) FROM conversations") == [(0,)]
+    members = fake_stream.state.channels[f"messaging:{cid}"].members
+    assert list(members) == ["mallory"]  # refused, not repaired
+
+
+def test_the_list_pages_newest_first(service: ConversationService) -> None:
+    created = [service.create(OWNER, company_to_user(SAT, user)) for user in (AMR, NEW_USER)]
+    as_sat = Profile("company", SAT)
+    first = service.list(OWNER, as_sat, limit=1, offset=0)
+    second = service.list(OWNER, as_sat, limit=1, offset=1)
+    assert [c.conversation.id for c in first + second] == [created[1].id, created[0].id]
+    assert service.list(OWNER, as_sat, limit=30, offset=2) == []
+
+
+@pytest.mark.parametrize(
+    ("limit", "offset", "error"),
+    [
+        (0, 0, "limit must be between 1 and 30"),
+        (31, 0, "limit must be between 1 and 30"),
+        (10, -1, "offset must be between 0 and 10000"),
+    ],
+)
+def test_list_bounds_are_refused(
+    service: ConversationService, limit: int, offset: int, error: str
+) -> None:
+    with pytest.raises(SyncError) as caught:
+        service.list(OWNER, Profile("user", None), limit=limit, offset=offset)
+    assert (caught.value.status, caught.value.message) == (400, error)
