@@ -20,6 +20,8 @@ import requests
 from stream_chat import StreamChat
 from stream_chat.base.exceptions import StreamAPIException
 
+from chatgate.fakes.stream import FakeStream
+from chatgate.fakes.stream.clock import Clock
 from chatgate.fakes.stream.inprocess import InProcessStream
 from chatgate.fakes.stream.server import FakeStreamServer
 from tests.conftest import error_body, missing_users_error, stream_error
@@ -806,3 +808,271 @@ def test_wrongly_typed_control_settings_are_refused_with_400(
     assert response.status_code == 400, response.text
     assert set(response.json()) == {"error"}
     assert server.client().get_app_settings().status_code() == 200
+
+
+# -- settings the fake cannot honour ------------------------------------------------
+
+_NAN, _INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"calls": _NAN},
+        {"calls": _INF},
+        {"calls": 1e300},
+        {"calls": -1},
+        {"calls": 2.5},
+        {"calls": True},
+        {"calls": 10_001},
+        {"ms": _NAN},
+        {"ms": _INF},
+        {"ms": -_INF},
+        {"ms": 1e300},
+        {"ms": -5},
+        {"ms": True},
+        {"calls": 2, "ms": _NAN},
+    ],
+    ids=[
+        "calls NaN",
+        "calls Infinity",
+        "calls 1e300",
+        "calls negative",
+        "calls 2.5",
+        "calls true",
+        "calls over 10000",
+        "ms NaN",
+        "ms Infinity",
+        "ms -Infinity",
+        "ms 1e300",
+        "ms negative",
+        "ms true",
+        "good calls, ms NaN",
+    ],
+)
+def test_a_lag_the_fake_cannot_honour_is_refused_and_upserts_keep_working(
+    server: FakeStreamServer, body: dict[str, Any]
+) -> None:
+    response = control(server, "POST", "lag", body)
+    assert response.status_code == 400, response.text
+    assert set(response.json()) == {"error"}
+    propagation = server.state.propagation
+    assert (propagation.calls, propagation.ms) == (None, None)
+    upsert(server.client(), COMPANY, RECIPIENT)  # used to answer 500 after a NaN lag
+    assert control_ok(server, "GET", "state")["lagging_users"] == []
+    assert create_channel(server.client(), "c", COMPANY, RECIPIENT)["channel"]["member_count"] == 2
+
+
+def test_the_largest_lag_the_fake_takes_is_accepted(server: FakeStreamServer) -> None:
+    assert control_ok(server, "POST", "lag", {"calls": 10_000, "ms": 3_600_000}) == {
+        "calls": 10_000,
+        "ms": 3_600_000,
+    }
+
+
+@pytest.mark.parametrize(
+    ("rule", "error"),
+    [
+        ({"kind": "latency", "latency_ms": _INF}, "latency_ms must be between 0 and 600000"),
+        ({"kind": "latency", "latency_ms": _NAN}, "latency_ms must be between 0 and 600000"),
+        ({"kind": "latency", "latency_ms": -1}, "latency_ms must be between 0 and 600000"),
+        ({"kind": "latency", "latency_ms": 600_001}, "latency_ms must be between 0 and 600000"),
+        ({"times": 10**12}, "times must be at least 1 and at most 1000000"),
+        ({"times": _NAN}, "times has the wrong type"),
+        ({"probability": _NAN}, "probability must be in (0, 1]"),
+        ({"probability": _INF}, "probability must be in (0, 1]"),
+        ({"status": _NAN}, "status has the wrong type"),
+        ({"status": 10**6}, "status must be an HTTP error status"),
+        ({"code": 1e300}, "code has the wrong type"),
+        ({"code": 10**6}, "code must be a Stream error code from -1 to 99"),
+        ({"code": -2}, "code must be a Stream error code from -1 to 99"),
+    ],
+    ids=[
+        "latency Infinity",
+        "latency NaN",
+        "latency negative",
+        "latency over ten minutes",
+        "times huge",
+        "times NaN",
+        "probability NaN",
+        "probability Infinity",
+        "status NaN",
+        "status huge",
+        "code 1e300",
+        "code huge",
+        "code below -1",
+    ],
+)
+def test_a_fault_rule_the_fake_cannot_honour_is_refused(
+    server: FakeStreamServer, rule: dict[str, Any], error: str
+) -> None:
+    response = control(server, "POST", "faults", {"operation": "GetApp", **rule})
+    assert response.status_code == 400, response.text
+    assert error in response.json()["error"]
+    assert control_ok(server, "GET", "faults") == {"faults": []}
+    assert server.client().get_app_settings().status_code() == 200
+
+
+_FROZEN = "2030-01-02T03:04:05.000000Z"
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ({"freeze": "9999-12-31T00:00:00Z"}, "runs from 2000 to 2999"),
+        ({"freeze": "9999-12-31T23:00:00-05:00"}, "runs from 2000 to 2999"),
+        ({"freeze": "3000-01-01T00:00:00Z"}, "runs from 2000 to 2999"),
+        ({"freeze": "1970-01-01T00:00:00Z"}, "runs from 2000 to 2999"),
+        ({"freeze": 5}, "freeze must be an RFC 3339 timestamp"),
+        ({"advance_seconds": _NAN}, "finite number of seconds"),
+        ({"advance_seconds": _INF}, "finite number of seconds"),
+        ({"advance_seconds": 1e300}, "past the end of year 2999"),
+        ({"advance_seconds": 1000 * 365 * 24 * 3600}, "past the end of year 2999"),
+        ({"freeze": "2999-12-31T23:59:00Z", "advance_seconds": 60}, "past the end of year 2999"),
+    ],
+    ids=[
+        "freeze in 9999",
+        "freeze in 9999 with an offset",
+        "freeze in 3000",
+        "freeze in 1970",
+        "freeze a number",
+        "advance NaN",
+        "advance Infinity",
+        "advance 1e300",
+        "advance 1000 years",
+        "freeze then advance past 2999",
+    ],
+)
+def test_a_clock_setting_outside_the_supported_years_is_refused_and_changes_nothing(
+    server: FakeStreamServer, body: dict[str, Any], error: str
+) -> None:
+    control_ok(server, "POST", "clock", {"freeze": _FROZEN})
+    response = control(server, "POST", "clock", body)
+    assert response.status_code == 400, response.text
+    assert error in response.json()["error"]
+    assert control_ok(server, "GET", "clock") == {"now": _FROZEN, "frozen": True}
+
+
+def test_a_timed_ban_and_mute_work_at_the_latest_time_the_clock_takes(
+    server: FakeStreamServer,
+) -> None:
+    control_ok(server, "POST", "clock", {"freeze": "2999-12-31T23:59:59Z"})
+    client = server.client()
+    upsert(client, COMPANY, RECIPIENT)
+    longest = 10 * 365 * 24 * 60  # the largest timeout the fake takes
+    client.ban_user(RECIPIENT, banned_by_id=COMPANY, timeout=longest)
+    assert client.mute_user(RECIPIENT, COMPANY, timeout=longest)["mute"]["expires"].startswith(
+        "3009-"
+    )
+    (ban,) = client.query_banned_users({"filter_conditions": {}})["bans"]
+    assert ban["expires"].startswith("3009-")
+
+
+class _EndOfTime(Clock):
+    """A clock an embedding test could inject, stopped on the last day datetime knows."""
+
+    def now(self) -> datetime:
+        return datetime(9999, 12, 31, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (
+            "/moderation/ban",
+            {"target_user_id": RECIPIENT, "banned_by_id": COMPANY, "timeout": 1440},
+        ),
+        ("/moderation/mute", {"user_id": COMPANY, "target_id": RECIPIENT, "timeout": 1440}),
+    ],
+    ids=["Ban", "MuteUser"],
+)
+def test_a_ban_or_mute_ending_after_year_9999_is_an_input_error_not_a_crash(
+    path: str, body: dict[str, Any]
+) -> None:
+    fake = FakeStream(clock=_EndOfTime())
+    secret = "a-secret-long-enough-for-hs256-signing-xx"
+    fake.register_app("k", secret)
+    headers = {"Authorization": jwt.encode({"server": True}, secret), "stream-auth-type": "jwt"}
+
+    def post(route: str, payload: dict[str, Any]) -> Any:
+        return fake.dispatch("POST", route, {"api_key": "k"}, headers, json.dumps(payload))
+
+    assert post("/users", {"users": {u: {"id": u} for u in (COMPANY, RECIPIENT)}}).status == 201
+    answer = post(path, body)
+    assert answer.status == 400, answer.body
+    assert answer.json()["code"] == 4
+    assert "ends after the year 9999" in answer.json()["message"]
+
+
+@pytest.mark.parametrize("depth", [100, 1000, 100_000])
+@pytest.mark.parametrize("path", ["faults", "lag", "clock", "seed", "apps", "reset", "state"])
+def test_json_nested_too_deep_on_a_control_route_is_a_json_400(
+    server: FakeStreamServer, path: str, depth: int
+) -> None:
+    method = "GET" if path == "state" else "POST"
+    deep = b'{"a":' * depth + b"1" + b"}" * depth
+    response = requests.request(
+        method, f"{server.base_url}/_fake/{path}", data=deep, timeout=TIMEOUT
+    )
+    assert response.status_code == 400, response.text[:200]
+    assert response.headers["content-type"] == "application/json"
+    assert "nested deeper than 64 levels" in response.json()["error"]
+    assert control_ok(server, "GET", "faults") == {"faults": []}
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "TEXT/PLAIN; charset=utf-8",
+    ],
+)
+def test_a_control_body_sent_as_something_other_than_json_is_a_415(
+    server: FakeStreamServer, content_type: str
+) -> None:
+    response = requests.post(
+        f"{server.base_url}/_fake/faults",
+        data=json.dumps({"operation": "GetApp"}),
+        headers={"Content-Type": content_type},
+        timeout=TIMEOUT,
+    )
+    assert response.status_code == 415, response.text
+    assert response.headers["content-type"] == "application/json"
+    media_type = content_type.split(";")[0].lower()
+    assert response.json() == {
+        "error": f"send control bodies as application/json, not {media_type}"
+    }
+    assert control_ok(server, "GET", "faults") == {"faults": []}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Content-Type": "application/json"}, {"Content-Type": "application/json; charset=utf-8"}],
+    ids=["no content type", "application/json", "with a charset"],
+)
+def test_a_control_body_sent_as_json_or_without_content_type_is_accepted(
+    server: FakeStreamServer, headers: dict[str, str]
+) -> None:
+    response = requests.post(
+        f"{server.base_url}/_fake/faults",
+        data=json.dumps({"operation": "GetApp", "code": 4}),
+        headers=headers,
+        timeout=TIMEOUT,
+    )
+    assert response.status_code == 201, response.text
+    assert [r["operation"] for r in control_ok(server, "GET", "faults")["faults"]] == ["GetApp"]
+
+
+def test_a_bodiless_control_request_with_a_form_content_type_is_accepted(
+    server: FakeStreamServer,
+) -> None:
+    """What `curl -X POST -d ''` sends: nothing to misread, so nothing to refuse."""
+    response = requests.post(
+        f"{server.base_url}/_fake/reset",
+        data=b"",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        timeout=TIMEOUT,
+    )
+    assert response.status_code == 200, response.text

@@ -135,13 +135,19 @@ def _seed(fake: FakeStream, method: str, path: str, body: dict[str, Any]) -> dic
     return response.json()
 
 
+# Custom roles of the seeded app: nobody holds "company", "cy" holds "staff".
+CUSTOM_ROLES = ("company", "staff")
+
+
 def build_world() -> World:
     fake = FakeStream(seed=1)
     fake.register_app(API_KEY, API_SECRET)
+    for role in CUSTOM_ROLES:
+        _seed(fake, "POST", "/roles", {"name": role})
     users = {
         "amr": {"id": "amr", "teams": ["red"], "meta": {"a": 1}, "name": "Amr"},
         "bob": {"id": "bob", "role": "admin", "name": "Bob"},
-        "cy": {"id": "cy"},
+        "cy": {"id": "cy", "role": "staff"},
         "dee": {"id": "dee"},
         "eve": {"id": "eve"},
     }
@@ -196,7 +202,7 @@ def build_world() -> World:
             "id": ["general", "empty", distinct, "missing"],
             "message_id": [first, reply, "fixed-id", "missing"],
             "task_id": [task, "missing"],
-            "name": ["messaging", "team", "nope"],
+            "name": ["messaging", "team", "nope", *CUSTOM_ROLES, "admin"],
             "cid": ["messaging:general", "team:empty", f"messaging:{distinct}", "x:y"],
         },
     )
@@ -347,7 +353,9 @@ user_objects = st.fixed_dictionaries(
     {},
     optional={
         "id": user_ids,
-        "role": plausible(st.sampled_from(("user", "admin", "guest", "superuser", ""))),
+        "role": plausible(
+            st.sampled_from(("user", "admin", "guest", "superuser", "", *CUSTOM_ROLES))
+        ),
         "teams": plausible(st.lists(st.text(max_size=5), max_size=3)),
         "teams_role": plausible(st.dictionaries(st.text(max_size=4), st.text(max_size=4))),
         "language": plausible(st.text(max_size=4)),
@@ -538,6 +546,7 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
     "UnblockUsers": ("user_id", "blocked_user_id"),
     "Flag": ("user_id", "target_user_id", "target_message_id", "reason"),
     "Unflag": ("user_id", "target_user_id", "target_message_id"),
+    "CreateRole": ("name",),
 }
 
 
@@ -560,6 +569,9 @@ VALUE_OVERRIDES: dict[tuple[str, str], st.SearchStrategy[Any]] = {
     ("DeleteUsers", "user"): st.sampled_from(("soft", "hard", "pruning")),
     ("DeleteUsers", "conversations"): st.sampled_from(("soft", "hard")),
     ("DeleteMessage", "user"): st.fixed_dictionaries({"id": user_ids}),
+    ("CreateRole", "name"): mostly(
+        st.sampled_from(("rockstar", "new-role", "company", "admin", "a b", "x" * 65)), texts
+    ),
 }
 
 
@@ -1076,6 +1088,7 @@ REQUIRED_KEYS: tuple[tuple[str, str, type], ...] = (
     ("SendReaction", "reaction", dict),
     ("Ban", "target_user_id", str),
     ("BlockUsers", "blocked_user_id", str),
+    ("CreateRole", "name", str),
 )
 _PATH_FOR = {
     "type": "messaging",
@@ -1179,6 +1192,9 @@ EXPECT_SUCCESS = {
     "GetApp",
     "ListChannelTypes",
     "GetChannelType",
+    "CreateRole",
+    "ListRoles",
+    "DeleteRole",
 }
 
 

@@ -2,10 +2,50 @@
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import uuid
 from datetime import datetime, timedelta, timezone
+
+# The fake's time stays in these years, so every handler's date arithmetic
+# (now plus the longest ban timeout, lag or rate-limit window) stays far from
+# year 9999, where Python's datetime ends.
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(3000, 1, 1, tzinfo=timezone.utc)
+
+
+def bounded(instant: datetime) -> datetime:
+    """`instant` in UTC (naive means UTC); ValueError outside [EARLIEST, LATEST)."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=timezone.utc)
+    try:
+        utc = instant.astimezone(timezone.utc)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise ValueError(
+            f"the fake's clock runs from {EARLIEST.year} to {LATEST.year - 1}: "
+            f"{instant.isoformat()} is outside"
+        )
+    return utc
+
+
+def later(base: datetime, seconds: float) -> datetime:
+    """`seconds` (finite, not negative) after `base`, within the clock's range."""
+    if not math.isfinite(seconds):
+        raise ValueError(f"the fake's clock moves a finite number of seconds, not {seconds}")
+    if seconds < 0:
+        raise ValueError("the fake's clock only moves forward")
+    try:
+        moved = base + timedelta(seconds=seconds)
+    except OverflowError:
+        moved = LATEST
+    if moved >= LATEST:
+        raise ValueError(
+            f"cannot move the clock {seconds} seconds: past the end of year {LATEST.year - 1}"
+        )
+    return moved
 
 
 class Clock:
@@ -24,31 +64,24 @@ class Clock:
             return datetime.now(timezone.utc) + self._offset
 
     def freeze(self, at: datetime | None = None) -> datetime:
-        """Stop the clock at `at` (default: now) and return that instant."""
-        instant = at or self.now()
-        if instant.tzinfo is None:
-            instant = instant.replace(tzinfo=timezone.utc)
+        """Stop the clock at `at` (default: now) and return that instant.
+
+        ValueError if `at` is outside the years the fake supports.
+        """
+        instant = bounded(at) if at is not None else self.now()
         with self._lock:
             self._frozen_at = instant
         return instant
 
     def advance(self, seconds: float) -> datetime:
         """Move the clock forward (frozen or not) and return the new time."""
-        if seconds < 0:
-            raise ValueError("the fake's clock only moves forward")
         with self._lock:
-            try:
-                step = timedelta(seconds=seconds)
-                base = self._frozen_at or datetime.now(timezone.utc) + self._offset
-                moved = base + step  # OverflowError past year 9999
-            except OverflowError:
-                raise ValueError(
-                    f"cannot move the clock {seconds} seconds: past year 9999"
-                ) from None
+            base = self._frozen_at or datetime.now(timezone.utc) + self._offset
+            moved = later(base, seconds)
             if self._frozen_at is not None:
                 self._frozen_at = moved
             else:
-                self._offset += step
+                self._offset += moved - base
         return self.now()
 
     def unfreeze(self) -> None:

@@ -9,14 +9,20 @@ test tool: no authentication, loopback only.
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from . import render
-from .clock import parse_stream_time, stream_time
+from .clock import Clock, bounded, later, parse_stream_time, stream_time
+from .jsonbody import Undecodable, decode_json
 from .models import AppState
 
 if TYPE_CHECKING:
     from .dispatcher import FakeResponse, FakeStream
+
+log = logging.getLogger("chatgate.fake_stream")
 
 CONTROL_PREFIX = "/_fake"
 
@@ -25,6 +31,39 @@ class ControlError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
+
+
+def _json_object(headers: Mapping[str, str], raw: bytes) -> dict[str, Any]:
+    """The body as a JSON object (`{}` when empty).
+
+    A body declared as anything but JSON is a 415; no Content-Type is taken as JSON.
+    """
+    if not raw.strip():
+        return {}
+    media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type and media_type != "application/json" and not media_type.endswith("+json"):
+        raise ControlError(415, f"send control bodies as application/json, not {media_type}")
+    body = decode_json(raw)
+    if isinstance(body, Undecodable):
+        raise ControlError(400, f"the request body is not valid JSON: {body.error}")
+    if not isinstance(body, dict):
+        raise ControlError(400, "the request body must be a JSON object")
+    return body
+
+
+def _clock_change(clock: Clock, body: dict[str, Any]) -> tuple[datetime | None, float | None]:
+    """The instant to freeze at and the seconds to advance, checked before either is applied."""
+    at = body.get("freeze")
+    if at is not None and not isinstance(at, str):
+        raise ControlError(400, "freeze must be an RFC 3339 timestamp, or null for now")
+    instant = bounded(parse_stream_time(at)) if at is not None else None
+    if "advance_seconds" not in body:
+        return instant, None
+    seconds = body["advance_seconds"]
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
+        raise ControlError(400, "advance_seconds must be a number")
+    later(instant or clock.now(), seconds)  # ValueError if the clock would leave its range
+    return instant, seconds
 
 
 def dump_app(app: AppState) -> dict[str, Any]:
@@ -46,6 +85,7 @@ def dump_app(app: AppState) -> dict[str, Any]:
                 for c in sorted(app.channels.values(), key=lambda c: c.seq)
             ],
             "tasks": [render.task(t) for t in app.tasks.values()],
+            "custom_roles": [render.role(r) for r in app.roles.values() if r.custom],
             "lagging_users": app.propagation.pending(),
         }
 
@@ -56,18 +96,27 @@ class ControlPlane:
     def __init__(self, fake: FakeStream) -> None:
         self.fake = fake
 
-    def handle(self, method: str, path: str, query: dict[str, str], raw: bytes) -> FakeResponse:
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        headers: Mapping[str, str],
+        raw: bytes,
+    ) -> FakeResponse:
+        """Serve one control request; `headers` have lowercase names. Never raises."""
         from .dispatcher import JSON_HEADERS, FakeResponse
 
         try:
-            body = json.loads(raw) if raw.strip() else {}
-            if not isinstance(body, dict):
-                raise ControlError(400, "the request body must be a JSON object")
+            body = _json_object(headers, raw)
             status, payload = self._route(method, path[len(CONTROL_PREFIX) :] or "/", query, body)
-        except ValueError as exc:  # bad JSON or a rejected setting
+        except ValueError as exc:  # a rejected setting
             status, payload = 400, {"error": str(exc)}
         except ControlError as exc:
             status, payload = exc.status, {"error": str(exc)}
+        except Exception:  # the control plane must answer in JSON, whatever breaks
+            log.exception("fake Stream control plane failed on %s %s", method, path)
+            status, payload = 500, {"error": "internal error in the fake's control plane"}
         return FakeResponse(status, dict(JSON_HEADERS), json.dumps(payload).encode(), "Control")
 
     def _app(self, query: dict[str, str], body: dict[str, Any]) -> AppState:
@@ -177,13 +226,10 @@ class ControlPlane:
     def _clock(self, method: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         clock = self.fake.clock
         if method == "POST":
+            instant, seconds = _clock_change(clock, body)
             if "freeze" in body:
-                at = body["freeze"]
-                clock.freeze(parse_stream_time(at) if isinstance(at, str) else None)
-            if "advance_seconds" in body:
-                seconds = body["advance_seconds"]
-                if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
-                    raise ControlError(400, "advance_seconds must be a number")
+                clock.freeze(instant)
+            if seconds is not None:
                 clock.advance(seconds)
             if body.get("unfreeze") is True:
                 clock.unfreeze()

@@ -21,11 +21,12 @@ from .auth import Principal, authenticate
 from .call import Call
 from .clock import Clock, IdGenerator
 from .control import CONTROL_PREFIX, ControlPlane
-from .errors import ErrorCode, StreamError, input_error, not_allowed
+from .errors import ErrorCode, StreamError, input_error
 from .faults import Faults
 from .journal import Journal
 from .jsonbody import Undecodable, decode_json
 from .models import AppState
+from .permissions import denied
 from .ratelimits import RateLimits
 from .routes import ROUTES, Route, match
 
@@ -133,14 +134,16 @@ class FakeStream:
         )
         raw = body.encode() if isinstance(body, str) else (body or b"")
         path = _normalise_path(path)
-        if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
-            return self.control.handle(method, path, params, raw)
         lowered = {k.lower(): v for k, v in headers.items()}
+        if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
+            return self.control.handle(method, path, params, lowered, raw)
         found = match(method, path)
         operation = found[0].operation if found else UNMATCHED_OPERATION
         api_key = params.get("api_key", "")
         now = self.clock.now().timestamp()
         limit_headers, allowed = self.rate_limits.take(api_key, operation, now)
+        # Read as JSON whatever Content-Type says (UNCONFIRMED: whether live Stream
+        # checks the header is not on record; both SDKs send application/json).
         parsed = decode_json(raw) if raw.strip() else {}
         try:
             fault = self.faults.take(operation, method, path)
@@ -229,7 +232,8 @@ class FakeStream:
         body = _require_object(parsed)
         with app.lock:
             if not principal.server and not route.client_side:
-                raise _server_only(app, principal, route)
+                # Stream's permission text for client-side calls, in scope 'app' (contract A1.6).
+                raise denied(app, principal.user_id or "", route.operation, "app")
             call = Call(app, principal, route.operation, path_params, query, body, self.rate_limits)
             payload = route.handler(call)
         return (201 if route.method == "POST" else 200), payload
@@ -242,13 +246,3 @@ def _require_object(parsed: Any) -> dict[str, Any]:
     if not isinstance(parsed, dict):
         raise input_error("the request body must be a JSON object")
     return parsed
-
-
-def _server_only(app: AppState, principal: Principal, route: Route) -> StreamError:
-    user = app.users.get(principal.user_id or "")
-    role = user.role if user else "user"
-    # The permission-denied wording Stream uses for client-side calls (contract A1.6).
-    return not_allowed(
-        f"User '{principal.user_id}' with role '{role}' is not allowed to perform action "
-        f"{route.operation} in scope 'app'"
-    )

@@ -8,6 +8,7 @@ latency, or a dropped connection. `times` bounds how often it fires and
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import threading
@@ -17,6 +18,10 @@ from typing import Any
 from .errors import ErrorCode, StreamError, status_for_code
 
 _KINDS = ("error", "rate_limit", "latency", "drop")
+# Bounds that keep every rule servable: transports really wait `latency_ms`.
+MAX_LATENCY_MS = 600_000  # ten minutes
+MAX_TIMES = 1_000_000
+MIN_CODE, MAX_CODE = -1, 99  # Stream's error codes (contract §2.5)
 
 
 @dataclass
@@ -123,12 +128,17 @@ class Faults:
             raise ValueError(f"kind must be one of {', '.join(_KINDS)}, got {kind!r}")
         if operation is None and path is None:
             raise ValueError("a fault rule needs an operation, a path regex, or both")
-        if times is not None and times < 1:
-            raise ValueError("times must be at least 1 (omit it for a rule that never runs out)")
+        if times is not None and not 1 <= times <= MAX_TIMES:
+            raise ValueError(
+                f"times must be at least 1 and at most {MAX_TIMES} "
+                "(omit it for a rule that never runs out)"
+            )
         if not 0.0 < probability <= 1.0:
             raise ValueError("probability must be in (0, 1]")
-        if latency_ms < 0:
-            raise ValueError("latency_ms must not be negative")
+        if not (math.isfinite(latency_ms) and 0 <= latency_ms <= MAX_LATENCY_MS):
+            raise ValueError(f"latency_ms must be between 0 and {MAX_LATENCY_MS} (ten minutes)")
+        if not MIN_CODE <= code <= MAX_CODE:
+            raise ValueError(f"code must be a Stream error code from {MIN_CODE} to {MAX_CODE}")
         if kind == "latency" and latency_ms == 0:
             raise ValueError("a latency fault needs latency_ms > 0")
         if status is not None and not 400 <= status <= 599:

@@ -14,8 +14,10 @@ from typing import Any
 from .clock import Clock, IdGenerator
 from .propagation import Propagation
 
+# Stream's built-in roles (contract §5.6): user-level, then channel-level.
 USER_ROLES = ("user", "admin", "guest", "anonymous")
 CHANNEL_ROLES = ("channel_member", "channel_moderator")
+BUILT_IN_ROLES = USER_ROLES + CHANNEL_ROLES
 
 DEFAULT_CHANNEL_TYPES = ("messaging", "livestream", "team", "gaming", "commerce", "ai")
 
@@ -38,6 +40,14 @@ class User:
     @property
     def active(self) -> bool:
         return self.deleted_at is None and self.deactivated_at is None
+
+
+@dataclass
+class Role:
+    name: str
+    custom: bool
+    created_at: datetime
+    updated_at: datetime
 
 
 @dataclass
@@ -213,6 +223,11 @@ class AppState:
         self.flags: list[Flag] = []
         self.settings: dict[str, Any] = {}
         now = clock.now()
+        # Built-in roles first, then the app's custom roles in creation order.
+        self.roles: dict[str, Role] = {
+            name: Role(name, custom=False, created_at=now, updated_at=now)
+            for name in BUILT_IN_ROLES
+        }
         self.channel_types: dict[str, dict[str, Any]] = {
             name: default_channel_type_config(name, now) for name in DEFAULT_CHANNEL_TYPES
         }
@@ -221,6 +236,11 @@ class AppState:
         """A strictly increasing number that orders records created at one instant."""
         self._seq += 1
         return self._seq
+
+    def is_user_role(self, name: str) -> bool:
+        """True for a role a user may hold: a built-in user-level role or a custom one."""
+        role = self.roles.get(name)
+        return role is not None and (role.custom or name in USER_ROLES)
 
     def live_user(self, user_id: str) -> User | None:
         """The user if it exists and is not deleted."""

@@ -3,7 +3,8 @@
 Server-side calls act for the user named in the body. Client-side calls (a
 user token) act as the token's user and need Stream's default permissions:
 channel members may read and write, `admin` may read and write any channel,
-everyone else gets code 17 with Stream's permission text.
+only `user` and `admin` may create channels, and everyone else gets code 17
+with Stream's permission text.
 """
 
 from __future__ import annotations
@@ -11,9 +12,27 @@ from __future__ import annotations
 from typing import Any
 
 from .call import Call
-from .errors import input_error, not_allowed
+from .errors import StreamError, input_error, not_allowed
 from .models import AppState, Channel
 from .validation import check_user_id, expect
+
+# Roles whose default grants include CreateChannel. UNCONFIRMED beyond `user`
+# and `admin`: guest and anonymous lack it in Stream's default policies, and a
+# custom role has only the grants an operator gives it (the fake gives none).
+CHANNEL_CREATOR_ROLES = frozenset({"user", "admin"})
+
+
+def act_as(call: Call, user_id: Any) -> Any:
+    """The user a request acts for: `user_id` server-side, the token's user client-side.
+
+    A user token naming anyone else is code 17.
+    """
+    principal = call.principal
+    if principal.server:
+        return user_id
+    if user_id is not None and user_id != principal.user_id:
+        raise not_allowed(f"user {principal.user_id} cannot act on behalf of user {user_id}")
+    return principal.user_id
 
 
 def acting_user(call: Call, body: dict[str, Any], path: str = "") -> str:
@@ -27,12 +46,7 @@ def acting_user(call: Call, body: dict[str, Any], path: str = "") -> str:
     if user is not None:
         expect(user, dict, f"{prefix}user")
         user_id = user.get("id", user_id)
-    if not call.principal.server:
-        if user_id is not None and user_id != call.principal.user_id:
-            raise not_allowed(
-                f"user {call.principal.user_id} cannot act on behalf of user {user_id}"
-            )
-        user_id = call.principal.user_id
+    user_id = act_as(call, user_id)
     if user_id is None:
         raise input_error(
             f"either {prefix}user or {prefix}user_id must be provided when using server side auth."
@@ -43,9 +57,18 @@ def acting_user(call: Call, body: dict[str, Any], path: str = "") -> str:
     return str(user_id)
 
 
-def _role(app: AppState, user_id: str) -> str:
+def role_of(app: AppState, user_id: str) -> str:
+    """The user's role; a token for a user Stream has no record of counts as `user`."""
     user = app.users.get(user_id)
     return user.role if user is not None else "user"
+
+
+def denied(app: AppState, user_id: str, action: str, scope: str) -> StreamError:
+    """Stream's code-17 permission error for a client-side caller."""
+    return not_allowed(
+        f"User '{user_id}' with role '{role_of(app, user_id)}' is not allowed to perform "
+        f"action {action} in scope '{scope}'"
+    )
 
 
 def _allowed(call: Call, channel: Channel) -> bool:
@@ -53,18 +76,20 @@ def _allowed(call: Call, channel: Channel) -> bool:
     if principal.server:
         return True
     user_id = principal.user_id or ""
-    return user_id in channel.members or _role(call.app, user_id) == "admin"
+    return user_id in channel.members or role_of(call.app, user_id) == "admin"
 
 
 def require_channel_access(call: Call, channel: Channel, action: str = "ReadChannel") -> None:
     """Raise Stream's code-17 error unless the caller may do `action` in `channel`."""
-    if _allowed(call, channel):
-        return
-    user_id = call.principal.user_id
-    raise not_allowed(
-        f"User '{user_id}' with role '{_role(call.app, user_id or '')}' is not allowed to "
-        f"perform action {action} in scope '{channel.type}'"
-    )
+    if not _allowed(call, channel):
+        raise denied(call.app, call.principal.user_id or "", action, channel.type)
+
+
+def require_create_channel(call: Call, channel_type: str) -> None:
+    """Raise Stream's code-17 error unless the caller may create a channel of this type."""
+    user_id = call.principal.user_id or ""
+    if not call.principal.server and role_of(call.app, user_id) not in CHANNEL_CREATOR_ROLES:
+        raise denied(call.app, user_id, "CreateChannel", channel_type)
 
 
 def can_read(call: Call, channel: Channel) -> bool:

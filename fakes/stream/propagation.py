@@ -8,8 +8,27 @@ M milliseconds past the upsert, whichever is configured.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+# Bounds a test can need; beyond them a lag only breaks the fake's arithmetic.
+MAX_CALLS = 10_000
+MAX_MS = 3_600_000  # one hour of the fake's clock
+
+
+def _check_calls(calls: object) -> None:
+    if not isinstance(calls, int) or isinstance(calls, bool):
+        raise ValueError("calls must be a whole number")
+    if not 1 <= calls <= MAX_CALLS:
+        raise ValueError(f"calls must be at least 1 and at most {MAX_CALLS}")
+
+
+def _check_ms(ms: object) -> None:
+    if not isinstance(ms, (int, float)) or isinstance(ms, bool):
+        raise ValueError("ms must be a number")
+    if not (math.isfinite(ms) and 0 < ms <= MAX_MS):
+        raise ValueError(f"ms must be a finite number greater than 0 and at most {MAX_MS}")
 
 
 @dataclass
@@ -39,18 +58,14 @@ class Propagation:
         """Lag every user upserted from now on (or only `user_ids`) by `calls` and/or `ms`."""
         if calls is None and ms is None:
             raise ValueError("propagation lag needs calls, ms, or both")
-        if calls is not None and (not isinstance(calls, int) or isinstance(calls, bool)):
-            raise ValueError("calls must be a whole number")
-        if ms is not None and (not isinstance(ms, (int, float)) or isinstance(ms, bool)):
-            raise ValueError("ms must be a number")
+        if calls is not None:
+            _check_calls(calls)
+        if ms is not None:
+            _check_ms(ms)
         if user_ids is not None and (
             not isinstance(user_ids, list) or not all(isinstance(u, str) for u in user_ids)
         ):
             raise ValueError("user_ids must be a list of user ids")
-        if calls is not None and calls < 1:
-            raise ValueError("calls must be at least 1")
-        if ms is not None and ms <= 0:
-            raise ValueError("ms must be greater than 0")
         self.calls, self.ms = calls, ms
         self.user_ids = frozenset(user_ids) if user_ids is not None else None
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from .clock import stream_time
-from .models import AppState, Channel, Member, Message, Reaction, Task, User
+from .models import AppState, Channel, Member, Message, Reaction, Role, Task, User
 
 
 def _time(value: Any) -> Any:
@@ -237,3 +237,14 @@ def task(record: Task) -> dict[str, Any]:
     if record.error is not None:
         body["error"] = record.error
     return body
+
+
+def role(record: Role) -> dict[str, Any]:
+    """A Role (spec `Role`). UNCONFIRMED: `scopes` is empty, the fake keeps no grants."""
+    return {
+        "name": record.name,
+        "custom": record.custom,
+        "scopes": [],
+        "created_at": stream_time(record.created_at),
+        "updated_at": stream_time(record.updated_at),
+    }

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .call import Call
-from .handlers import app, channels, messages, moderation, reactions, reads, users
+from .handlers import app, channels, messages, moderation, reactions, reads, roles, users
 
 Handler = Callable[[Call], dict[str, Any]]
 
@@ -141,6 +141,10 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/rate_limits", "GetRateLimits", app.get_rate_limits),
     Route("GET", "/channeltypes", "ListChannelTypes", app.list_channel_types),
     Route("GET", "/channeltypes/{name}", "GetChannelType", app.get_channel_type),
+    # roles
+    Route("POST", "/roles", "CreateRole", roles.create_role),
+    Route("GET", "/roles", "ListRoles", roles.list_roles),
+    Route("DELETE", "/roles/{name}", "DeleteRole", roles.delete_role),
 )
 
 

@@ -14,11 +14,13 @@ from .errors import StreamError, input_error
 USER_ID_RE = re.compile(r"^[@\w-]*$", re.ASCII)
 CHANNEL_ID_RE = re.compile(r"^[\w-]*$", re.ASCII)
 CHANNEL_TYPE_RE = re.compile(r"^[\w-]*$", re.ASCII)
+ROLE_NAME_RE = re.compile(r"^[\w-]*$", re.ASCII)
 
 MAX_USER_ID = 255
 MAX_CHANNEL_ID = 64
 MAX_CHANNEL_TYPE = 64
 MAX_MESSAGE_ID = 255
+MAX_ROLE_NAME = 64  # CreateRoleRequest.name maxLength (PROTO)
 MAX_BATCH = 100
 
 # Fields the server owns; sending them is a code-4 "is a reserved field" error.
@@ -92,16 +94,21 @@ def required(
     return expect(value, expected, path or key)
 
 
+def _check_name(value: Any, path: str, pattern: re.Pattern[str], limit: int) -> str:
+    """A required string of at most `limit` characters matching `pattern`."""
+    expect(value, str, path)
+    if not value:
+        raise input_error(f"{path} is a required field")
+    if len(value) > limit:
+        raise input_error(f"{path} max length exceeded ({limit})")
+    if not pattern.match(value):
+        raise input_error(f'{path} "{value}" invalid ("{pattern.pattern}" allowed)')
+    return str(value)
+
+
 def check_user_id(user_id: Any, path: str = "user.id") -> str:
     """A valid user id: `^[@\\w-]*$`, 1..255 characters."""
-    expect(user_id, str, path)
-    if not user_id:
-        raise input_error(f"{path} is a required field")
-    if len(user_id) > MAX_USER_ID:
-        raise input_error(f"{path} max length exceeded ({MAX_USER_ID})")
-    if not USER_ID_RE.match(user_id):
-        raise input_error(f'{path} "{user_id}" invalid ("^[@\\w-]*$" allowed)')
-    return user_id
+    return _check_name(user_id, path, USER_ID_RE, MAX_USER_ID)
 
 
 def check_channel_id(channel_id: str) -> str:
@@ -115,6 +122,15 @@ def check_channel_id(channel_id: str) -> str:
     if not CHANNEL_ID_RE.match(channel_id):
         raise input_error(f'channel.id "{channel_id}" invalid ("^[\\w-]*$" allowed)')
     return channel_id
+
+
+def check_role_name(name: Any, path: str = "name") -> str:
+    """A custom role's name: `^[\\w-]*$`, 1..64 characters.
+
+    UNCONFIRMED: the spec gives only the length; the pattern and the texts
+    follow the id rules above.
+    """
+    return _check_name(name, path, ROLE_NAME_RE, MAX_ROLE_NAME)
 
 
 def check_batch(items: list[Any] | dict[str, Any], path: str, limit: int = MAX_BATCH) -> None:

@@ -14,7 +14,13 @@ from ..clock import parse_stream_time, stream_time
 from ..errors import input_error, not_allowed, not_found
 from ..filters import compile_filter, parse_sort, sort_documents
 from ..models import CHANNEL_ROLES, AppState, Channel, Member
-from ..permissions import acting_user, can_read, require_channel_access
+from ..permissions import (
+    act_as,
+    acting_user,
+    can_read,
+    require_channel_access,
+    require_create_channel,
+)
 from ..validation import (
     MAX_BATCH,
     RESERVED_CHANNEL_FIELDS,
@@ -84,7 +90,12 @@ def _member_entries(raw: Any, path: str) -> list[tuple[str, str | None]]:
     return list(entries.items())
 
 
-def _creator(call: Call, data: dict[str, Any]) -> str | None:
+def _creator(call: Call, data: dict[str, Any]) -> str:
+    """The channel's creator; client-side always the token's user.
+
+    UNCONFIRMED: live Stream's answer to a user token naming another creator is
+    not on record; the fake refuses it like any other act on another's behalf.
+    """
     created_by = data.get("created_by")
     created_by_id = data.get("created_by_id")
     if created_by is not None and created_by_id is not None:
@@ -92,13 +103,12 @@ def _creator(call: Call, data: dict[str, Any]) -> str | None:
     if created_by is not None:
         expect(created_by, dict, "data.created_by")
         created_by_id = created_by.get("id")
+    created_by_id = act_as(call, created_by_id)
     if created_by_id is None:
-        if call.principal.server:
-            raise input_error(
-                "either data.created_by or data.created_by_id must be provided when using "
-                "server side auth."
-            )
-        return call.principal.user_id
+        raise input_error(
+            "either data.created_by or data.created_by_id must be provided when using "
+            "server side auth."
+        )
     return check_user_id(created_by_id, "data.created_by.id")
 
 
@@ -162,11 +172,12 @@ def get_or_create_channel(call: Call) -> dict[str, Any]:
         channel_id = distinct_channel_id(member_ids)
     channel = app.live_channel(f"{channel_type}:{channel_id}")
     if channel is None:
+        require_create_channel(call, channel_type)
         if not distinct:
             check_channel_id(channel_id)
         custom = _custom_data(data)
         # "involved" covers the creator too (UNCONFIRMED; the 2020 API auto-created it).
-        _require_users(app, [*member_ids, *([creator] if creator else [])], "create")
+        _require_users(app, [*member_ids, creator], "create")
         now = call.now
         channel = Channel(
             type=channel_type,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from .. import render
@@ -38,10 +38,20 @@ def _ban_scope(call: Call, source: dict[str, Any]) -> str | None:
 MAX_TIMEOUT_MINUTES = 10 * 365 * 24 * 60
 
 
-def _timeout(body: dict[str, Any]) -> int | None:
-    """A ban or mute timeout in minutes, bounded so expiry stays a real date."""
+def _expiry(call: Call, body: dict[str, Any]) -> datetime | None:
+    """When a ban or mute with `timeout` (minutes) ends; None without a timeout.
+
+    The timeout is bounded, and an end past year 9999 is still code 4, never a crash.
+    """
     value = body.get("timeout")
-    return None if value is None else int_in_range(value, "timeout", 1, MAX_TIMEOUT_MINUTES)
+    if value is None:
+        return None
+    minutes = int_in_range(value, "timeout", 1, MAX_TIMEOUT_MINUTES)
+    try:
+        return call.now + timedelta(minutes=minutes)
+    except OverflowError:
+        # UNCONFIRMED text.
+        raise input_error(f"timeout of {minutes} minutes ends after the year 9999") from None
 
 
 def _ban_json(app: AppState, ban: Ban) -> dict[str, Any]:
@@ -72,7 +82,7 @@ def ban_user(call: Call) -> dict[str, Any]:
         by = _existing(app, by, "banned_by_id")
     elif not call.principal.server:
         by = call.principal.user_id
-    timeout = _timeout(body)
+    expires = _expiry(call, body)
     reason = optional(body, "reason", str)
     shadow = bool(optional(body, "shadow", bool))
     cid = _ban_scope(call, body)
@@ -85,7 +95,7 @@ def ban_user(call: Call) -> dict[str, Any]:
             created_at=now,
             channel_cid=cid,
             reason=reason,
-            expires=now + timedelta(minutes=timeout) if timeout else None,
+            expires=expires,
             shadow=shadow,
         )
     )
@@ -155,13 +165,11 @@ def mute_user(call: Call) -> dict[str, Any]:
     app, body = call.app, call.body
     user_id = acting_user(call, body)
     targets = _targets(app, body)
-    timeout = _timeout(body)
+    expires = _expiry(call, body)
     now = call.now
     mutes = []
     for target in targets:
-        mute = Mute(
-            user_id, target, now, now, now + timedelta(minutes=timeout) if timeout else None
-        )
+        mute = Mute(user_id, target, now, now, expires)
         previous = app.mutes.get((user_id, target))
         if previous is not None:
             mute.created_at = previous.created_at

@@ -11,7 +11,7 @@ from ..call import Call
 from ..clock import stream_time
 from ..errors import input_error, not_found
 from ..filters import compile_filter, parse_sort, sort_documents
-from ..models import USER_ROLES, AppState, Task, User
+from ..models import AppState, Task, User
 from ..validation import (
     RESERVED_USER_FIELDS,
     check_batch,
@@ -42,12 +42,12 @@ _TYPED_DEFAULTS: dict[str, Any] = {
 }
 
 
-def _check_fields(fields: dict[str, Any], where: str) -> None:
+def _check_fields(app: AppState, fields: dict[str, Any], where: str) -> None:
     for key, kind in _TYPED_FIELDS.items():
         if fields.get(key) is not None:
             expect(fields[key], kind, f"{where}.{key}")
     role = fields.get("role")
-    if role is not None and role not in USER_ROLES:
+    if role is not None and not app.is_user_role(role):
         # UNCONFIRMED live text; this is Stream's importer wording (contract §5.6).
         raise input_error(f'{where}.role "{role}" doesn\'t exist')
     for team in fields.get("teams") or []:
@@ -72,6 +72,7 @@ def upsert_users(call: Call) -> dict[str, Any]:
     check_batch(users, "users")
     if not users:
         raise input_error("users is a required field")
+    app, now = call.app, call.now
     for key, raw in users.items():
         where = f"users[{key}]"
         expect(raw, dict, where)
@@ -80,8 +81,7 @@ def upsert_users(call: Call) -> dict[str, Any]:
         if user_id != key:
             raise input_error(f'{where}.id "{user_id}" does not match the key "{key}"')
         check_reserved(raw, RESERVED_USER_FIELDS, f"{where}.")
-        _check_fields(raw, where)
-    app, now = call.app, call.now
+        _check_fields(app, raw, where)
     out: dict[str, Any] = {}
     for key, raw in users.items():
         existing = app.users.get(key)
@@ -154,7 +154,7 @@ def update_users_partial(call: Call) -> dict[str, Any]:
             _check_partial_key(key, f"{where}.set")
         for key in to_unset:
             _check_partial_key(key, f"{where}.unset")
-        _check_fields({k: v for k, v in to_set.items() if "." not in k}, f"{where}.set")
+        _check_fields(app, {k: v for k, v in to_set.items() if "." not in k}, f"{where}.set")
     out: dict[str, Any] = {}
     now = call.now
     for item in updates:
