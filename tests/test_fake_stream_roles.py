@@ -163,7 +163,7 @@ def test_role_endpoints_are_server_only(sdk: SDK) -> None:
     assert "company" not in sdk.state.roles
 
 
-def test_the_state_dump_shows_custom_roles_and_reset_forgets_them(
+def test_the_state_dump_shows_custom_roles_and_reset_keeps_them(
     fake_stream_server: FakeStreamServer,
 ) -> None:
     client = fake_stream_server.client()
@@ -171,9 +171,28 @@ def test_the_state_dump_shows_custom_roles_and_reset_forgets_them(
     state_url = f"{fake_stream_server.base_url}/_fake/state"
     roles = requests.get(state_url, timeout=10).json()["custom_roles"]
     assert [(r["name"], r["custom"]) for r in roles] == [("company", True)]
+    client.upsert_user({"id": "sat", "role": "company"})
     assert requests.post(f"{fake_stream_server.base_url}/_fake/reset", timeout=10).ok
-    assert requests.get(state_url, timeout=10).json()["custom_roles"] == []
+    after = requests.get(state_url, timeout=10).json()
+    assert [r["name"] for r in after["custom_roles"]] == ["company"]
+    assert after["users"] == []
+    assert _names(client.list_roles()["roles"]) == [*BUILT_IN, "company"]
+
+
+def test_a_reset_of_the_configuration_forgets_custom_roles(
+    fake_stream_server: FakeStreamServer,
+) -> None:
+    client = fake_stream_server.client()
+    client.create_role("company")
+    reset = requests.post(
+        f"{fake_stream_server.base_url}/_fake/reset", json={"configuration": True}, timeout=10
+    )
+    assert reset.ok
     assert _names(client.list_roles()["roles"]) == BUILT_IN
+    bad = requests.post(
+        f"{fake_stream_server.base_url}/_fake/reset", json={"configuration": "yes"}, timeout=10
+    )
+    assert (bad.status_code, bad.json()["error"]) == (400, "configuration must be true or false")
 
 
 # -- what each role may do client-side -------------------------------------------------

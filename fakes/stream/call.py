@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from chatgate.http.jsonbody import Undecodable, decode_json
+
 from .auth import Principal
 from .errors import input_error
-from .jsonbody import Undecodable, decode_json
 from .models import AppState
 
 if TYPE_CHECKING:

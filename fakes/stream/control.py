@@ -14,9 +14,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from chatgate.http.jsonbody import Undecodable, decode_json
+
 from . import render
 from .clock import Clock, bounded, later, parse_stream_time, stream_time
-from .jsonbody import Undecodable, decode_json
 from .models import AppState
 
 if TYPE_CHECKING:
@@ -137,7 +138,10 @@ class ControlPlane:
         fake = self.fake
         key = (method, path)
         if key == ("POST", "/reset"):
-            fake.reset()
+            configuration = body.get("configuration", False)
+            if not isinstance(configuration, bool):
+                raise ControlError(400, "configuration must be true or false")
+            fake.reset(configuration=configuration)
             return 200, {}
         if key == ("GET", "/state"):
             if query.get("api_key") or len(fake.apps()) == 1:

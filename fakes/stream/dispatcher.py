@@ -17,6 +17,8 @@ from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qsl
 
+from chatgate.http.jsonbody import Undecodable, decode_json
+
 from .auth import Principal, authenticate
 from .call import Call
 from .clock import Clock, IdGenerator
@@ -24,7 +26,6 @@ from .control import CONTROL_PREFIX, ControlPlane
 from .errors import ErrorCode, StreamError, input_error
 from .faults import Faults
 from .journal import Journal
-from .jsonbody import Undecodable, decode_json
 from .models import AppState
 from .permissions import denied
 from .ratelimits import RateLimits
@@ -106,11 +107,16 @@ class FakeStream:
     def _lookup_app(self, api_key: str) -> AppState | None:
         return self._apps.get(api_key)
 
-    def reset(self) -> None:
-        """Forget every user, channel, message and task; keep the registered apps."""
+    def reset(self, *, configuration: bool = False) -> None:
+        """Forget every user, channel, message and task; keep the registered apps and,
+        unless `configuration`, their custom roles (a backend creates those once, when it
+        starts, so a harness emptying Stream between scenarios must not take them)."""
         with self._apps_lock:
             for key, app in list(self._apps.items()):
-                self._apps[key] = AppState(app.api_key, app.api_secret, self.clock, self.ids)
+                fresh = AppState(app.api_key, app.api_secret, self.clock, self.ids)
+                if not configuration:
+                    fresh.roles.update({n: r for n, r in app.roles.items() if r.custom})
+                self._apps[key] = fresh
         self.rate_limits.reset()
         self.journal.clear()
         self.faults.clear()

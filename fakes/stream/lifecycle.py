@@ -31,9 +31,9 @@ class FakeAppHandle(Lifecycle):
         """The default app's live state (users, channels, messages, tasks, ...)."""
         return self.fake.app(self.api_key)
 
-    def reset(self) -> None:
-        """Empty the fake: state, journal and fault rules."""
-        self.fake.reset()
+    def reset(self, *, configuration: bool = False) -> None:
+        """Empty the fake: state, journal and fault rules; custom roles too if `configuration`."""
+        self.fake.reset(configuration=configuration)
 
     @property
     def journal(self) -> Journal:
