@@ -314,3 +314,14 @@ def test_list_bounds_are_refused(
     with pytest.raises(SyncError) as caught:
         service.list(OWNER, Profile("user", None), limit=limit, offset=offset)
     assert (caught.value.status, caught.value.message) == (400, error)
+
+
+def test_a_custom_role_stream_lost_is_created_again_and_the_create_succeeds(
+    service: ConversationService, fake_stream: InProcessStream
+) -> None:
+    service.create(OWNER, company_to_user(SAT, AMR))
+    fake_stream.reset(configuration=True)  # Stream forgets the app's roles and users
+    conversation = service.create(OWNER, company_to_user(SAT, AMR))
+    assert f"messaging:{conversation.id}" in fake_stream.state.channels
+    assert fake_stream.journal.count("CreateRole") == 1  # the journal was reset too
+    assert fake_stream.state.users[Identity(Kind.COMPANY, SAT).stream_id].role == "company"
