@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import psycopg
+import pytest
 import requests
 
 from chatgate.fakes.stream.models import AppState
@@ -169,3 +170,10 @@ def store_and_stream_problems(db: str, state: AppState) -> list[str]:
                 f"Stream members {sorted(members)}"
             )
     return problems
+
+
+def report(request: pytest.FixtureRequest, line: str) -> None:
+    """Print `line` in pytest's own output, uncaptured, whatever `-q`/`-s` say."""
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        print(f"\n{line}", flush=True)

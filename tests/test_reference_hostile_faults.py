@@ -40,6 +40,7 @@ from tests.hostile import (
     company_stream_id,
     company_to_user,
     count_rows,
+    report,
     store_and_stream_problems,
     stored_conversations,
     user_stream_id,
@@ -59,11 +60,12 @@ CHANNEL = channel_id(
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _report_counts() -> Iterator[None]:
+def _report_counts(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
-    print(
-        f"\nhostile faults: {CASES.value} cases, {SENT.value} requests "
-        f"(the backend made {STREAM_CALLS.value} Stream calls)"
+    report(
+        request,
+        f"hostile faults: {CASES.value} cases, {SENT.value} requests "
+        f"(the backend made {STREAM_CALLS.value} Stream calls)",
     )
 
 

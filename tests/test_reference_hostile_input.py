@@ -43,6 +43,7 @@ from tests.hostile import (
     company_to_user,
     count_rows,
     http,
+    report,
     stored_conversations,
     table_counts,
     user_ids,
@@ -61,9 +62,9 @@ BAD_ID = "a conversation id is 1 to 64 letters, digits, '-' or '_'"
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _report_requests() -> Iterator[None]:
+def _report_requests(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
-    print(f"\nhostile input: {SENT.value} requests")
+    report(request, f"hostile input: {SENT.value} requests")
 
 
 @pytest.fixture(scope="session")
