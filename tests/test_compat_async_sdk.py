@@ -324,3 +324,15 @@ def test_wrong_secret_is_refused_with_code_5(fake_stream_server: FakeStreamServe
     )
     assert json.loads(caught.value.response_text)["duration"].endswith("ms")
     assert fake_stream_server.state.users == {}
+
+
+def test_a_dropped_connection_is_a_network_error_in_the_async_client(
+    fake_stream_server: FakeStreamServer,
+) -> None:
+    fake_stream_server.fake.faults.add("drop", operation="UpdateUsers", times=1)
+    # aiohttp sees the reset before any status line: a client (network) error, not an answer.
+    with pytest.raises(aiohttp.ClientConnectionError):
+        run_async(fake_stream_server, _upsert)
+    assert fake_stream_server.state.users == {}
+    run_async(fake_stream_server, _upsert)  # times=1: the next call goes through
+    assert set(fake_stream_server.state.users) == {OWNER, MEMBER, LATE}

@@ -33,6 +33,7 @@ NODE_TIMEOUT_S = 120
 JS_BASE_URL_OVERRIDES = ("STREAM_LOCAL_TEST_RUN", "STREAM_LOCAL_TEST_HOST")
 
 CHANNEL_ID = "js-compat"
+DROPPED_CHANNEL_ID = "js-compat-dropped"
 CID = f"messaging:{CHANNEL_ID}"
 OWNER = "onecrew_company_fe045b7c-b310-4295-87e1-d5ceca66e55d"
 MEMBER = "onecrew_user_dda3aaa6-d123-4e57-aeef-f0661ec61352"
@@ -117,11 +118,14 @@ class JsRun:
 def js_run(node: str) -> Iterator[JsRun]:
     """Run tests/js/compat.mjs once against a fake of this module's own."""
     with FakeStreamServer(port=0) as server:
+        server.fake.faults.add("drop", path=f".*/{DROPPED_CHANNEL_ID}/query")
+        server.fake.faults.add("drop", operation="GetApp")
         config = {
             "baseURL": server.base_url,
             "apiKey": server.api_key,
             "apiSecret": server.api_secret,
             "channelId": CHANNEL_ID,
+            "droppedChannelId": DROPPED_CHANNEL_ID,
             "owner": OWNER,
             "member": MEMBER,
             "late": LATE,
@@ -151,6 +155,24 @@ def _sdk_error(code: int, status: int, data: dict[str, Any]) -> dict[str, Any]:
         "status": status,
         "data": data,
     }
+
+
+def _outcome_error(js_run: JsRun, step: str) -> dict[str, Any]:
+    outcome = js_run.results[step]
+    assert not outcome["ok"], f"{step} should have failed but returned {outcome['value']}"
+    return outcome["error"]
+
+
+def test_a_dropped_connection_is_a_network_error_in_the_sdk(js_run: JsRun) -> None:
+    # axios reports the reset as ECONNRESET, not a half-read response the SDK trips on.
+    error = _outcome_error(js_run, "droppedCreate")
+    assert error["code"] == "ECONNRESET", error
+    assert error["status"] is None
+
+
+def test_a_dropped_connection_is_a_network_error_in_nodes_fetch(js_run: JsRun) -> None:
+    error = _outcome_error(js_run, "droppedFetch")
+    assert (error["name"], error.get("causeCode")) == ("TypeError", "ECONNRESET"), error
 
 
 def test_the_pinned_sdk_talks_to_the_fake(js_run: JsRun) -> None:

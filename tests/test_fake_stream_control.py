@@ -328,11 +328,15 @@ def test_drop_fault_in_process_raises_connection_error_and_writes_nothing(
     assert set(fake_stream.state.users) == {RECIPIENT}
 
 
-def test_drop_fault_over_http_breaks_the_connection(server: FakeStreamServer) -> None:
+def test_drop_fault_over_http_resets_the_connection_before_any_answer(
+    server: FakeStreamServer,
+) -> None:
     client = server.client()
     add_fault(server, kind="drop", operation="GetApp")
-    with pytest.raises(requests.RequestException):
+    # A network error (connection reset), not a half-read 200: requests' ConnectionError.
+    with pytest.raises(requests.ConnectionError) as caught:
         client.get_app_settings()
+    assert "Connection reset by peer" in str(caught.value)
     entries = journal(server, operation="GetApp")["requests"]
     assert entries
     assert {e["status"] for e in entries} == {0}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import struct
 from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -71,6 +73,23 @@ async def _read_body(receive: Receive, limit: int | None) -> bytes | None:
             return b"".join(chunks)
 
 
+async def _reset_connection(send: Send) -> None:
+    """Reset the connection before any status line, so every client sees a network error
+    (ECONNRESET), as when a server or a proxy on the way dies.
+
+    ASGI has no way to say this, so this reaches the transport of uvicorn's
+    request-response cycle behind `send` (its bound method), and aborts it with
+    SO_LINGER 0 (a TCP reset instead of an orderly close). Elsewhere it falls back
+    to starting an answer and abandoning it, which closes the socket mid-response."""
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        return
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+
+
 async def _send_answer(send: Send, answer: HttpAnswer) -> None:
     await send(
         {
@@ -128,9 +147,7 @@ def asgi_app(
         if answer.delay_s:
             await asyncio.sleep(answer.delay_s)  # an injected latency fault
         if answer.drop:
-            # ASGI cannot reset a connection; start an answer and abandon it, so
-            # the server closes the socket mid-response.
-            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await _reset_connection(send)
             return
         await _send_answer(send, answer)
 

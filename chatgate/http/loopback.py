@@ -19,7 +19,11 @@ class _QuietDrops(logging.Filter):
     """Hide uvicorn's complaint about responses a drop fault abandoned on purpose."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "without completing response" not in record.getMessage()
+        message = record.getMessage()
+        return (
+            "without completing response" not in message
+            and "without starting response" not in message
+        )
 
 
 logging.getLogger("uvicorn.error").addFilter(_QuietDrops())

@@ -1,7 +1,8 @@
 // Drive chatgate's fake Stream Chat with the official JS SDK (npm `stream-chat`).
 //
 // Usage: node compat.mjs '<config JSON>'
-//   config: {baseURL, apiKey, apiSecret, channelId, owner, member, late, outsider, missing}
+//   config: {baseURL, apiKey, apiSecret, channelId, droppedChannelId, owner, member, late,
+//            outsider, missing}
 //
 // Every step's outcome is collected and printed as ONE JSON object on stdout;
 // tests/test_compat_js_sdk.py asserts on it. A step never aborts the run: it
@@ -10,8 +11,9 @@
 import { StreamChat } from 'stream-chat';
 
 const config = JSON.parse(process.argv[2]);
-const { baseURL, apiKey, apiSecret, channelId, owner, member, late, outsider, missing } =
-  config;
+const {
+  baseURL, apiKey, apiSecret, channelId, droppedChannelId, owner, member, late, outsider, missing,
+} = config;
 // The SDK's default is 3 s; the fake answers in milliseconds, this is only a bound.
 const options = { baseURL, timeout: 10000 };
 
@@ -22,6 +24,7 @@ function describeError(err) {
     code: err?.code ?? null,
     status: err?.status ?? null,
     data: err?.response?.data ?? null,
+    ...(err?.cause?.code ? { causeCode: err.cause.code } : {}),
   };
 }
 
@@ -135,6 +138,18 @@ result.wrongSecret = await step(async () => {
   const wrong = new StreamChat(apiKey, 'not-the-secret-of-this-fake-stream-app', options);
   await wrong.upsertUsers([{ id: owner }]);
   return 'accepted (should have failed)';
+});
+
+// The fake's drop fault on this channel's create, and on GetApp: a network error.
+result.droppedCreate = await step(async () => {
+  await server
+    .channel('messaging', droppedChannelId, { members: [owner], created_by_id: owner })
+    .create();
+  return 'created (should have failed)';
+});
+result.droppedFetch = await step(async () => {
+  const response = await fetch(`${baseURL}/app?api_key=${apiKey}`);
+  return `answered ${response.status} (should have failed)`;
 });
 
 process.stdout.write(`${JSON.stringify(result)}\n`);
