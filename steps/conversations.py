@@ -16,6 +16,7 @@ from chatgate.fixtures.targets.stream_side import StreamAnswer
 from chatgate.fixtures.targets.transport import ApiResponse
 
 MAX_CHANNEL_ID = 64
+FIXED_WAIT_S = 1.0  # the seed's fixed wait before creating a channel
 CHANNEL_ID_CHARS = re.compile(r"^[\w-]+$")
 # `"the owner"` or `"the owner", acting as "Sat Education",` (the comma is optional).
 ACTOR = r'"(?P<person>[^"]+)"(?:, acting as "(?P<company>[^"]+)",?)?'
@@ -492,14 +493,17 @@ def stream_not_called(driver: Driver) -> None:
 
 @then(parsers.parse("Stream was asked to create the channel {times:d} times"))
 def creation_attempts(driver: Driver, scenario_state: Scenario, times: int) -> None:
-    channel_id = scenario_state.channel_id
-    calls = driver.stream.calls("GetOrCreateChannel")
-    assert len([c for c in calls if c["path"].endswith(f"/{channel_id}/query")]) == times
+    attempts = driver.stream.attempts("GetOrCreateChannel", scenario_state.channel_id)
+    assert attempts == times, (
+        f"the channel took {attempts} create attempts (failures, then the first success), "
+        f"not {times}"
+    )
 
 
 @then(parsers.parse("Stream was asked to sync users {times:d} times"))
 def sync_attempts(driver: Driver, times: int) -> None:
-    assert len(driver.stream.calls("UpdateUsers")) == times
+    attempts = driver.stream.attempts("UpdateUsers")
+    assert attempts == times, f"the users took {attempts} sync attempts, not {times}"
 
 
 # -- then: opening the channel in the app -------------------------------------------------
@@ -524,7 +528,7 @@ def cannot_open(driver: Driver, scenario_state: Scenario, person: str, company: 
     assert answer.body["code"] == 17
 
 
-# -- then: what only an in-process backend shows ------------------------------------------
+# -- then: what the backend did between its Stream calls, and what it logged -------------
 def _observe(read: Any) -> Any:
     try:
         return read()
@@ -534,31 +538,34 @@ def _observe(read: Any) -> Any:
 
 @then(parsers.parse("the backend waited at least {seconds:d} seconds before retrying"))
 def waited(driver: Driver, seconds: int) -> None:
-    waits = _observe(driver.waits)
-    assert waits, "the backend retried without waiting"
-    assert waits[0] >= seconds
+    pause = driver.pause_before_retry("UpdateUsers")
+    assert pause >= seconds, f"the backend retried after {pause:.2f} s, before {seconds} s"
 
 
 @then("the backend never waited a fixed time")
-def never_waited(driver: Driver) -> None:
-    assert _observe(driver.waits) == []
+def never_waited(driver: Driver, scenario_state: Scenario) -> None:
+    took = driver.sync_to_channel_s(scenario_state.channel_id)
+    assert took < FIXED_WAIT_S / 2, (
+        f"{took:.2f} s passed between the first user sync and the channel's creation: "
+        f"a fixed wait (the seed waited {FIXED_WAIT_S:.0f} s), not verification"
+    )
 
 
 @then("the backend logged, in order:")
 def logged_in_order(driver: Driver, datatable: list[list[str]]) -> None:
-    messages = [r.getMessage() for r in _observe(driver.log_records)]
+    messages = [line.message for line in _observe(driver.log_lines)]
     position = 0
     for (expected,) in datatable[1:]:
-        found = next(
-            (i for i in range(position, len(messages)) if messages[i].startswith(expected)), None
-        )
+        found = next((i for i in range(position, len(messages)) if expected in messages[i]), None)
         assert found is not None, f"{expected!r} not logged after line {position}: {messages}"
         position = found + 1
 
 
 @then(parsers.parse('the upsert log line counts {count:d} users: "{first}" and "{second}"'))
 def upsert_log_line(driver: Driver, count: int, first: str, second: str) -> None:
-    records = _observe(driver.log_records)
-    line = next(r for r in records if "Upserting users to StreamChat" in r.getMessage())
-    assert line.count == count
-    assert sorted(line.userIds) == sorted(driver.entity(n).stream_id for n in (first, second))
+    lines = _observe(driver.log_lines)
+    line = next((x for x in lines if "Upserting users to StreamChat" in x.message), None)
+    assert line is not None, f"no 'Upserting users to StreamChat' line in {lines}"
+    assert line.fields.get("count") == count, f"the upsert line's fields: {line.fields}"
+    expected = sorted(driver.entity(n).stream_id for n in (first, second))
+    assert sorted(line.fields.get("userIds") or []) == expected, line.fields

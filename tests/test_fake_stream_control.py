@@ -20,7 +20,7 @@ import requests
 from stream_chat import StreamChat
 from stream_chat.base.exceptions import StreamAPIException
 
-from chatgate.fakes.stream import FakeStream
+from chatgate.fakes.stream import FakeStream, observe
 from chatgate.fakes.stream.clock import Clock
 from chatgate.fakes.stream.inprocess import InProcessStream
 from chatgate.fakes.stream.server import FakeStreamServer
@@ -1080,3 +1080,36 @@ def test_a_bodiless_control_request_with_a_form_content_type_is_accepted(
         timeout=TIMEOUT,
     )
     assert response.status_code == 200, response.text
+
+
+def test_the_journal_records_real_arrival_times_that_a_frozen_clock_does_not_stop(
+    server: FakeStreamServer,
+) -> None:
+    client = server.client()
+    control_ok(server, "POST", "clock", {"freeze": "2026-06-01T12:00:00Z"})
+    add_fault(server, kind="latency", operation="GetApp", latency_ms=300, times=1)
+    client.get_app_settings()  # answered 300 ms late
+    client.get_app_settings()
+    first, second = journal(server, operation="GetApp")["requests"]
+    assert first["time"] == second["time"]  # the fake's clock stood still
+    # ...but real time went on: the second call arrived after the first one's latency.
+    assert second["received_s"] - first["received_s"] >= 0.3
+
+
+def test_attempts_and_pauses_are_read_off_the_journal() -> None:
+    entries = [
+        {"operation": "UpdateUsers", "status": 429, "received_s": 1.0},
+        {"operation": "QueryChannels", "status": 201, "received_s": 1.5},
+        {"operation": "UpdateUsers", "status": 201, "received_s": 3.25},
+        {"operation": "GetOrCreateChannel", "status": 503, "received_s": 3.5},
+        {"operation": "GetOrCreateChannel", "status": 201, "received_s": 3.75},
+        {"operation": "GetOrCreateChannel", "status": 201, "received_s": 9.0},
+    ]
+    creates = [e for e in entries if e["operation"] == "GetOrCreateChannel"]
+    assert observe.attempts(creates) == 2  # the failure, then the first success
+    assert observe.pause_before_retry(entries, "UpdateUsers") == 2.25
+    assert observe.pause_before_retry(entries, "QueryChannels") is None
+    took = observe.time_to_first_success(
+        entries, "UpdateUsers", lambda e: e["operation"] == "GetOrCreateChannel"
+    )
+    assert took == 2.75

@@ -159,7 +159,7 @@ class FakeStream:
         delay_s = fault.latency_ms / 1000 if fault is not None else 0.0
         principal: Principal | None = None
         if fault is not None and fault.kind == "drop":
-            self._journal(api_key, operation, method, path, params, parsed, 0, None, found)
+            self._journal(started, api_key, operation, method, path, params, parsed, 0, None, found)
             return FakeResponse(0, {}, b"", operation, delay_s=delay_s, drop=True)
         try:
             if fault is not None and fault.kind in ("error", "rate_limit"):
@@ -186,7 +186,9 @@ class FakeStream:
             log.exception("fake Stream failed on %s %s", method, path)
             error = StreamError(ErrorCode.INTERNAL, "internal error in chatgate's fake Stream")
             status, payload = error.status, error.body(operation, "")
-        self._journal(api_key, operation, method, path, params, parsed, status, principal, found)
+        self._journal(
+            started, api_key, operation, method, path, params, parsed, status, principal, found
+        )
         payload["duration"] = _duration(started)
         return FakeResponse(
             status=status,
@@ -200,6 +202,7 @@ class FakeStream:
 
     def _journal(
         self,
+        started: float,
         api_key: str,
         operation: str,
         method: str,
@@ -212,6 +215,7 @@ class FakeStream:
     ) -> None:
         self.journal.record(
             time=self.clock.now(),
+            received_s=self.journal.elapsed(started),
             api_key=api_key,
             operation=operation,
             method=method,

@@ -6,6 +6,7 @@ Control-plane calls (`/_fake/...`) are not recorded.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,7 +20,10 @@ from .handlers.channels import distinct_channel_id
 @dataclass(frozen=True)
 class JournalEntry:
     seq: int
-    time: datetime
+    time: datetime  # the fake's (settable) clock
+    # Real seconds since the journal began when the request arrived (a monotonic
+    # clock the control plane cannot move): differences are real elapsed time.
+    received_s: float
     api_key: str
     operation: str
     method: str
@@ -38,6 +42,7 @@ class JournalEntry:
         return {
             "seq": self.seq,
             "time": stream_time(self.time),
+            "received_s": round(self.received_s, 6),
             "api_key": self.api_key,
             "operation": self.operation,
             "method": self.method,
@@ -62,9 +67,14 @@ class Journal:
     _entries: deque[JournalEntry] = field(init=False)
     _seq: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _epoch: float = field(default_factory=time.perf_counter)
 
     def __post_init__(self) -> None:
         self._entries = deque(maxlen=self.capacity)
+
+    def elapsed(self, perf_counter: float) -> float:
+        """`time.perf_counter()` reading as seconds since the journal began."""
+        return perf_counter - self._epoch
 
     def record(self, **fields: Any) -> JournalEntry:
         with self._lock:
