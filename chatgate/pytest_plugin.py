@@ -3,11 +3,58 @@
 Installing chatgate makes its fixtures available to any project:
 `fake_stream`, `fake_stream_server`, `postgres_server`, `postgres_template`,
 `postgres_schema`, `postgres_database`, and the scenario `driver` with its
-`--target` / `--stream-url` options.
+`--target` / `--stream-url` options; `--database-url` picks the PostgreSQL.
+
+It also registers the step definitions of chatgate's own scenarios and their
+tags as markers, so `pytest --pyargs chatgate.features` runs them from an
+installed chatgate, with no checkout and no conftest.py. This is the only
+place that registers them: a conftest.py that listed them too would load the
+same steps twice.
 """
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from chatgate.postgres import DATABASE_URL_ENV
 
 pytest_plugins = [
     "chatgate.fixtures.fake_stream",
     "chatgate.fixtures.postgres",
     "chatgate.fixtures.chat_target",
+    "chatgate.steps.conversations",
+    "chatgate.steps.access",
 ]
+
+# The Gherkin tags of chatgate.features (pytest-bdd turns each tag into a marker).
+SCENARIO_MARKERS = {
+    "company_to_user": "the fix brief's company-to-user checklist",
+    "matrix": "every conversation kind in every direction",
+    "roles": "the Stream roles of companies and users",
+    "channel_id": "channel id rules (deterministic, initiator-aware, at most 64 characters)",
+    "token": "the Stream token endpoint",
+    "security": "authorization of the acting profile and of reads",
+    "failure": "unknown people, Stream failures, retries",
+    "idempotency": "repeated and simultaneous requests",
+    "logs": "the sync's log lines",
+    "listing": "the acting profile's conversation list",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("chatgate")
+    group.addoption(
+        "--database-url",
+        default=None,
+        help=f"PostgreSQL URL to use instead of an embedded server (same as {DATABASE_URL_ENV})",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, description in SCENARIO_MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {description}")
+    url = config.getoption("--database-url")
+    if url:
+        os.environ[DATABASE_URL_ENV] = url
