@@ -1,39 +1,70 @@
 """The features run unchanged against a backend over real HTTP: here the reference
-backend served by uvicorn on loopback, talking to the standalone fake Stream."""
+backend served by uvicorn on loopback, talking to the standalone fake Stream, and
+the seed's fixed-wait algorithm served the same way, which they must catch."""
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from chatgate.fakes.stream.server import FakeStreamServer
-from chatgate.fixtures.targets.runner import run_features
+from chatgate.fixtures.targets.mutants import MUTANTS
+from chatgate.fixtures.targets.runner import ScenarioResult, run_features
 from chatgate.postgres import DATABASE_URL_ENV, PostgresServer
 from chatgate.reference.http.auth import DEV_AUTH_SECRET
 from chatgate.reference.http.server import ReferenceServer, build_api
-from chatgate.reference.sync.retry import RetryPolicy
 from chatgate.reference.sync.schema import apply_schema
+from chatgate.reference.sync.service import ConversationService
 
-# What a remote backend does not show the harness: its waits and its logs.
-IN_PROCESS_ONLY = {
-    "A rate limit is waited out until Stream's window resets",
-    "New users that Stream shows late are absorbed without a fixed wait",
-    "Creating a conversation logs each step of the sync",
-}
+LOG_SCENARIO = "Creating a conversation logs each step of the sync"
+BACKEND_LOGGER = "chatgate.reference"
+_PLAIN_RECORD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message"}
+
+
+class _JsonLines(logging.Formatter):
+    """One JSON object a line: the message plus the record's structured extras."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        extras = {k: v for k, v in vars(record).items() if k not in _PLAIN_RECORD}
+        return json.dumps({"level": record.levelname, "message": record.getMessage(), **extras})
 
 
 @pytest.fixture
-def backend(
-    postgres_server: PostgresServer, fake_stream_server: FakeStreamServer
+def backend_log(tmp_path: Path) -> Iterator[Path]:
+    """The served backend's log, as JSON lines in a file (what `--backend-log` reads)."""
+    path = tmp_path / "backend.jsonl"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(_JsonLines())
+    logger = logging.getLogger(BACKEND_LOGGER)
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield path
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+        handler.close()
+
+
+def _serve(
+    postgres_server: PostgresServer,
+    fake_stream_server: FakeStreamServer,
+    service_class: type[ConversationService],
 ) -> Iterator[ReferenceServer]:
     database = postgres_server.create_database(template=postgres_server.template(apply_schema))
+    # The backend's own waits are real here (its default retry policy), as in production:
+    # over HTTP the scenarios read them off the fake's journal.
     api = build_api(
         postgres_server.url_for(database),
         fake_stream_server.client(),
         auth_secret=DEV_AUTH_SECRET,
         test_mode=True,
-        retry=RetryPolicy(sleep=lambda _: None),  # its backoff is not what this test is about
+        service_class=service_class,
     )
     try:
         with ReferenceServer(api) as server:
@@ -42,20 +73,65 @@ def backend(
         postgres_server.drop_database(database)
 
 
-def test_every_scenario_runs_against_a_backend_over_http(
-    backend: ReferenceServer, fake_stream_server: FakeStreamServer, postgres_server: PostgresServer
-) -> None:
-    results = run_features(
-        [backend.base_url],
-        options=[f"--stream-url={fake_stream_server.base_url}"],
+@pytest.fixture
+def backend(
+    postgres_server: PostgresServer, fake_stream_server: FakeStreamServer
+) -> Iterator[ReferenceServer]:
+    yield from _serve(postgres_server, fake_stream_server, ConversationService)
+
+
+@pytest.fixture
+def seed_backend(
+    postgres_server: PostgresServer, fake_stream_server: FakeStreamServer
+) -> Iterator[ReferenceServer]:
+    """The seed's algorithm (a fixed 1 s wait, one blind retry), served over HTTP."""
+    yield from _serve(postgres_server, fake_stream_server, MUTANTS["seed-fixed-wait"].service)
+
+
+def _run(
+    server: ReferenceServer,
+    fake_stream_server: FakeStreamServer,
+    postgres_server: PostgresServer,
+    *options: str,
+) -> list[ScenarioResult]:
+    return run_features(
+        [server.base_url],
+        options=[f"--stream-url={fake_stream_server.base_url}", *options],
         env={DATABASE_URL_ENV: postgres_server.url},
     )
+
+
+def test_every_scenario_passes_over_http_reading_the_backends_log_file(
+    backend: ReferenceServer,
+    fake_stream_server: FakeStreamServer,
+    postgres_server: PostgresServer,
+    backend_log: Path,
+) -> None:
+    results = _run(backend, fake_stream_server, postgres_server, f"--backend-log={backend_log}")
     failed = sorted(r.name for r in results if r.status == "failed")
-    skipped = {r.name for r in results if r.status == "skipped"}
-    assert failed == []
-    assert skipped == IN_PROCESS_ONLY
-    assert len(results) >= 40
+    skipped = sorted(r.name for r in results if r.status == "skipped")
+    assert (failed, skipped) == ([], [])
+    assert len(results) >= 58
     assert {r.target for r in results} == {backend.base_url}
+
+
+def test_without_the_backends_log_only_the_log_scenario_skips(
+    backend: ReferenceServer, fake_stream_server: FakeStreamServer, postgres_server: PostgresServer
+) -> None:
+    results = _run(backend, fake_stream_server, postgres_server, "-m", "logs or failure")
+    skipped = {r.name for r in results if r.status == "skipped"}
+    failed = sorted(r.name for r in results if r.status == "failed")
+    assert (failed, skipped) == ([], {LOG_SCENARIO})
+
+
+def test_a_backend_that_waits_a_fixed_second_fails_over_http(
+    seed_backend: ReferenceServer,
+    fake_stream_server: FakeStreamServer,
+    postgres_server: PostgresServer,
+) -> None:
+    results = _run(seed_backend, fake_stream_server, postgres_server, "-m", "failure")
+    failed = {r.name for r in results if r.status == "failed"}
+    assert set(MUTANTS["seed-fixed-wait"].killed_by) <= failed, failed
 
 
 def test_an_http_target_without_the_fake_streams_url_is_a_usage_error() -> None:
