@@ -1,4 +1,16 @@
-"""The `chatgate` command line."""
+"""The `chatgate` command line.
+
+Stopping: SIGINT (Ctrl-C) or SIGTERM stops any command cleanly at any moment, during
+start-up too (PostgreSQL's initdb can take seconds): everything it started is stopped and
+removed, one line says so, and the exit status is 0, as for any stop the user asked for.
+
+The handlers are installed before anything is imported, started or printed. During
+start-up the signals are held back except in the waits that are safe to cut short (see
+`chatgate.postgres.signals`): there the first one raises StopRequested, which unwinds
+whatever has started; arriving anywhere else it is handled as soon as the step at hand is
+done (milliseconds). While serving it ends the wait. From then on, and during any clean-up,
+further signals are ignored so that nothing cuts the clean-up short.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +19,89 @@ import ipaddress
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from chatgate import __version__
-from chatgate.fakes.stream.credentials import DEV_API_KEY, Credentials, default_credentials
+
+if TYPE_CHECKING:
+    from chatgate.fakes.stream.credentials import Credentials
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)  # as chatgate.postgres.signals, unimported yet
+STOPPED_STATUS = 0
+"""Exit status after SIGINT/SIGTERM: the user asked for the stop, so it is a success."""
+
+_WHAT = {
+    "fake-stream": "fake Stream Chat",
+    "serve": "chatgate reference backend",
+    "demo": "chatgate demo",
+}
+
+
+class StopRequested(BaseException):
+    """SIGINT/SIGTERM while a command is still starting: raised in the main thread (only in
+    a wait that is safe to cut short) so every `with` block that started something unwinds
+    and stops it. A BaseException, so no `except Exception` on the way swallows it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def signal_name(self) -> str:
+        return signal.Signals(self.signum).name
+
+
+class StopSignals:
+    """SIGINT and SIGTERM for the life of one command (and the interpreter's exit after it).
+
+    The first one raises StopRequested while the command starts up, or just ends `wait()`
+    once it serves. Any later one is ignored, as is every one after `finish()`: the command
+    is stopping, and nothing may cut its clean-up short.
+    """
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self._state = "starting"
+        self._stop = threading.Event()
+        self._installed = False
+
+    def install(self) -> None:
+        """Handle the signals, and hold them back until `interruptible()` or `wait()`."""
+        if threading.current_thread() is not threading.main_thread():
+            return  # only the main thread may set handlers (and it alone runs them)
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self._handle)
+        self._installed = True
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        state, self._state = self._state, "stopping"
+        if state == "stopping":
+            return
+        self.received = signum
+        self._stop.set()
+        if state == "starting":
+            raise StopRequested(signum)
+
+    def wait(self) -> None:
+        """Serve until SIGINT or SIGTERM arrives (one held back during start-up ends it at
+        once)."""
+        from chatgate.postgres.signals import interruptible
+
+        if self._state == "starting":
+            self._state = "serving"
+        with interruptible():
+            self._stop.wait()
+
+    def finish(self) -> None:
+        """The command is done: ignore the signals from now on, also while the interpreter
+        exits (it resets Python handlers to the default, which would end the process by
+        the signal and change its exit status, but it keeps SIG_IGN)."""
+        self._state = "stopping"
+        if self._installed:
+            for signum in STOP_SIGNALS:
+                signal.signal(signum, signal.SIG_IGN)
 
 
 def _port(text: str) -> int:
@@ -39,6 +130,8 @@ def _is_loopback(host: str) -> bool:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from chatgate.fakes.stream.credentials import DEV_API_KEY
+
     parser = argparse.ArgumentParser(
         prog="chatgate",
         description="Contract checks for chat backends on Stream Chat and PostgreSQL.",
@@ -97,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _serve_fake(args: argparse.Namespace) -> int:
+def _serve_fake(args: argparse.Namespace, wait: Callable[[], None]) -> int:
     from chatgate.fakes.stream import FakeStream
     from chatgate.fakes.stream.server import FakeStreamServer
 
@@ -118,28 +211,30 @@ def _serve_fake(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    server.start()
-    print(f"fake Stream Chat listening on {server.base_url}", flush=True)
-    print(f"  api key: {credentials.api_key}", flush=True)
-    print(
-        f"  point the Python SDK at it: StreamChat(key, secret, base_url={server.base_url!r})"
-        f" or STREAM_CHAT_URL={server.base_url}",
-        flush=True,
-    )
-    _wait_for_signal()
-    server.stop()
-    print("fake Stream Chat stopped", flush=True)
-    return 0
+    try:
+        server.start()
+        _say(f"fake Stream Chat listening on {server.base_url}")
+        _say(f"  api key: {credentials.api_key}")
+        _say(
+            f"  point the Python SDK at it: StreamChat(key, secret, base_url={server.base_url!r})"
+            f" or STREAM_CHAT_URL={server.base_url}"
+        )
+        wait()
+    finally:
+        server.stop()
+    _say("fake Stream Chat stopped")
+    return STOPPED_STATUS
 
 
-def _wait_for_signal() -> None:
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    stop.wait()
+def _say(text: str) -> None:
+    # one write per line: a stop request between the text and its newline would leave
+    # the "stopped" line glued to it
+    print(text + "\n", end="", flush=True)
 
 
 def _credentials(args: argparse.Namespace) -> Credentials:
+    from chatgate.fakes.stream.credentials import Credentials, default_credentials
+
     defaults = default_credentials()
     return Credentials(
         api_key=args.api_key or defaults.api_key, api_secret=args.api_secret or defaults.api_secret
@@ -153,9 +248,23 @@ def _warn_if_not_loopback(host: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `chatgate` console script."""
-    args = build_parser().parse_args(argv)
+    stop = StopSignals()
+    command: str | None = None
+    try:
+        stop.install()  # before anything is imported, started or printed
+        args = build_parser().parse_args(argv)
+        command = args.command
+        return _run(args, stop)
+    except StopRequested as request:
+        _say(f"{_WHAT.get(command or '', 'chatgate')} stopped by {request.signal_name}")
+        return STOPPED_STATUS
+    finally:
+        stop.finish()  # signals from here to the exit (and its atexit clean-up) are ignored
+
+
+def _run(args: argparse.Namespace, stop: StopSignals) -> int:
     if args.command == "fake-stream":
-        return _serve_fake(args)
+        return _serve_fake(args, stop.wait)
     if args.command == "serve":
         from chatgate.reference.http.serve import serve
 
@@ -167,12 +276,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream_url=args.stream_url,
             credentials=_credentials(args),
             test_mode=args.test_mode,
-            wait=_wait_for_signal,
+            wait=stop.wait,
         )
     if args.command == "demo":
         from chatgate.demo import run_demo
+        from chatgate.postgres.signals import interruptible
 
-        return run_demo()
+        with interruptible():  # in-process only: nothing to leave behind
+            return run_demo()
     raise AssertionError(f"unhandled command {args.command}")
 
 

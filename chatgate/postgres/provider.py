@@ -23,6 +23,7 @@ from chatgate.postgres.errors import (
     ProviderSkipped,
 )
 from chatgate.postgres.server import PostgresServer, Source
+from chatgate.postgres.signals import interruptible
 
 DATABASE_URL_ENV = "CHATGATE_DATABASE_URL"
 PROVIDER_ENV = "CHATGATE_POSTGRES_PROVIDER"
@@ -43,7 +44,9 @@ class Provider:
 def connect_to_url(url: str) -> PostgresServer:
     """A handle on a server the user runs; checks it answers and lets us create databases."""
     try:
-        with psycopg.connect(url, connect_timeout=10, autocommit=True) as conn:
+        with interruptible():  # the user's server may be slow to answer: a stop may cut in
+            conn = psycopg.connect(url, connect_timeout=10, autocommit=True)
+        with conn:
             row = conn.execute(
                 "SELECT rolsuper OR rolcreatedb FROM pg_roles WHERE rolname = current_user"
             ).fetchone()

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from chatgate.postgres.errors import ProviderFailed
+from chatgate.postgres.signals import deferred, unblocked_in_child
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,16 @@ def _create_system_user(name: str) -> str | None:
     nologin = shutil.which("nologin") or "/usr/sbin/nologin"
     command = [useradd, "--system", "--user-group", "--no-create-home"]
     command += ["--home-dir", "/nonexistent", "--shell", nologin, name]
-    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=30)
+    # Not to be cut short by a stop request: a killed useradd can leave /etc/passwd locked.
+    with deferred():
+        result = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+            preexec_fn=unblocked_in_child(),
+        )
     if result.returncode == 0 or _lookup(name) is not None:  # a parallel worker may have won
         log.info("created system user %s to run the embedded PostgreSQL server", name)
         return None

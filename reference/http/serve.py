@@ -12,6 +12,7 @@ from stream_chat import StreamChat
 from chatgate.fakes.stream.credentials import Credentials
 from chatgate.fakes.stream.server import FakeStreamServer
 from chatgate.postgres import get_postgres
+from chatgate.postgres.signals import interruptible
 from chatgate.reference.sync.schema import apply_schema
 
 from .auth import AUTH_SECRET_ENV, auth_secret_from_env
@@ -35,7 +36,8 @@ def serve(
     """Start everything, print where it listens, block in `wait()`, then stop it all.
 
     Each thing's stop is registered before it starts, so an exception at any point (the
-    command line raises one on SIGINT/SIGTERM during start-up) stops whatever is running.
+    command line raises one on SIGINT/SIGTERM during start-up, in the waits marked
+    `interruptible`) stops whatever is running.
     """
     with ExitStack() as stack:
         if database_url is None:
@@ -44,9 +46,12 @@ def serve(
             stack.callback(postgres.drop_database, name)
             database_url = postgres.url_for(name)
             _say(f"PostgreSQL: {postgres.describe()}, database {name}")
+            conn = psycopg.connect(database_url)
         else:
             _say("PostgreSQL: the database given by --database-url")
-        with psycopg.connect(database_url) as conn:
+            with interruptible():  # the user's server may be slow to answer: a stop may cut in
+                conn = psycopg.connect(database_url)
+        with conn:
             apply_schema(conn)
         if stream_url is None:
             fake = FakeStreamServer(credentials=credentials)
