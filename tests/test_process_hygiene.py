@@ -4,7 +4,7 @@ Each case starts the command as a user does (a subprocess, embedded PostgreSQL i
 work area), sends the signal at one moment of its life, and checks what a user would see
 and what the machine keeps: the documented exit status and one "stopped" line, no
 traceback, no process left from the command's tree, no `chatgate-pg-*` work directory and
-no PostgreSQL shared memory segment in /dev/shm.
+none of the PostgreSQL shared memory segments they mapped left in /dev/shm.
 
 Descendants are followed two ways: /proc is sampled while the command runs, and this test
 process is a child subreaper, so anything that outlives its parent is re-parented here
@@ -127,27 +127,47 @@ def adopting_orphans() -> Iterator[None]:
         prctl(pr_set_child_subreaper, 0, 0, 0, 0)
 
 
+def shared_memory_mapped(pid: int) -> set[str]:
+    """The PostgreSQL POSIX shared memory segments (/dev/shm/PostgreSQL.*) `pid` maps."""
+    try:
+        maps = Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return set()
+    return set(re.findall(r"/dev/shm/(PostgreSQL\.\d+)", maps))
+
+
 class Sampler:
-    """Records every descendant of `root` seen in /proc while it runs."""
+    """Records every descendant of `root` seen in /proc while it runs, and the PostgreSQL
+    shared memory segments they map (a server that does not shut down cleanly leaves them
+    in /dev/shm)."""
 
     def __init__(self, root: int) -> None:
         self.root = root
         self.seen: dict[tuple[int, int], Proc] = {}
+        self.segments: set[str] = set()
         self._done = threading.Event()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
-    def sample(self) -> list[Proc]:
+    def sample(self, maps: bool = False) -> list[Proc]:
         found = descendants(self.root, processes())
+        segments = set()
+        if maps:
+            for proc in found:
+                if proc.comm == "postgres":
+                    segments |= shared_memory_mapped(proc.pid)
         with self._lock:
             for proc in found:
                 self.seen[(proc.pid, proc.started)] = proc
+            self.segments |= segments
         return found
 
     def _run(self) -> None:
+        count = 0
         while not self._done.is_set():
-            self.sample()
+            self.sample(maps=count % 10 == 0)
+            count += 1
             self._done.wait(_POLL_S)
 
     def stop(self) -> list[Proc]:
@@ -307,13 +327,6 @@ def pg_tmpdir() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)  # holds something only after a failure
 
 
-def _shared_memory_segments() -> set[str]:
-    """PostgreSQL's POSIX shared memory segments: a server that does not shut down cleanly
-    leaves them in /dev/shm."""
-    shm = Path("/dev/shm")
-    return {p.name for p in shm.glob("PostgreSQL.*")} if shm.is_dir() else set()
-
-
 def _children_of_this_process() -> set[int]:
     return {p.pid for p in processes().values() if p.ppid == os.getpid()}
 
@@ -373,7 +386,6 @@ def test_a_stop_signal_at_any_moment_leaves_no_process_and_no_work_directory(
     env.update(CHATGATE_POSTGRES_PROVIDER="embedded", CHATGATE_PG_TMPDIR=str(pg_tmpdir))
     env["PYTHONFAULTHANDLER"] = "1"
     args = ["serve", "--test-mode"] if case.command == "serve" else ["fake-stream"]
-    segments = _shared_memory_segments()
     with adopting_orphans():
         before = _children_of_this_process()
         proc = subprocess.Popen(
@@ -418,7 +430,7 @@ def test_a_stop_signal_at_any_moment_leaves_no_process_and_no_work_directory(
     print(f"signal case {CASES.index(case) + 1} of {len(CASES)}: {case}: {last!r}")
     assert not survivors, f"left running: {survivors}"
     assert not [e.name for e in pg_tmpdir.iterdir() if e.name.startswith(WORKDIR_PREFIX)]
-    assert not _shared_memory_segments() - segments
+    assert not [name for name in sampler.segments if Path("/dev/shm", name).exists()]
     assert "Traceback" not in err, err
     assert proc.returncode == STOPPED_STATUS, (out, err)
     assert re.fullmatch(rf"{_WHAT[case.command]} stopped( by SIG(TERM|INT))?", last), out
