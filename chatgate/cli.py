@@ -182,6 +182,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="enable POST /api/test/provider-state (seeds users, companies, memberships)",
     )
+    serve.add_argument(
+        "--role-policy",
+        choices=("least-privilege", "app-admin"),
+        default="least-privilege",
+        help="Stream roles: companies get the custom role 'company' and reach only their own "
+        "channels (default), or 'app-admin': OneCrew's choice, companies as Stream's admin, "
+        "an app-wide role that reads and writes every channel",
+    )
 
     sub.add_parser(
         "demo",
@@ -276,6 +284,7 @@ def _run(args: argparse.Namespace, stop: StopSignals) -> int:
             stream_url=args.stream_url,
             credentials=_credentials(args),
             test_mode=args.test_mode,
+            role_policy=args.role_policy,
             wait=stop.wait,
         )
     if args.command == "demo":

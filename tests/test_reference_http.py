@@ -219,9 +219,12 @@ def test_provider_state_tokens_sign_in_as_the_seeded_users(api: ChatApi) -> None
 
 # -- chatgate serve ------------------------------------------------------------------------
 @pytest.fixture
-def served(postgres_server: PostgresServer) -> Iterator[tuple[subprocess.Popen[str], str]]:
+def served(
+    postgres_server: PostgresServer, request: pytest.FixtureRequest
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    extra = getattr(request, "param", [])
     proc = subprocess.Popen(
-        [sys.executable, "-m", "chatgate.cli", "serve", "--port", "0", "--test-mode"],
+        [sys.executable, "-m", "chatgate.cli", "serve", "--port", "0", "--test-mode", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -229,6 +232,7 @@ def served(postgres_server: PostgresServer) -> Iterator[tuple[subprocess.Popen[s
     )
     try:
         banner = read_until(proc, "backend listening on")
+        proc.banner = banner  # type: ignore[attr-defined]
         yield proc, banner.split("backend listening on ")[1].split()[0]
     finally:
         if proc.poll() is None:
@@ -259,3 +263,30 @@ def test_chatgate_serve_answers_the_api_and_stops_cleanly_on_sigterm(
     out, _ = proc.communicate(timeout=20)
     assert proc.returncode == 0
     assert "chatgate reference backend stopped" in out
+
+
+@pytest.mark.parametrize("served", [["--role-policy", "app-admin"]], indirect=True)
+def test_chatgate_serve_with_the_app_admin_policy_makes_companies_stream_admins(
+    served: tuple[subprocess.Popen[str], str],
+) -> None:
+    proc, base_url = served
+    stream_url = proc.banner.split("fake Stream Chat listening on ")[1].split()[0]  # type: ignore[attr-defined]
+    seeded = requests.post(
+        f"{base_url}/api/test/provider-state",
+        json={
+            "users": [{"id": OWNER, "name": "Owner"}],
+            "companies": [{"id": SAT, "name": "Sat Education"}],
+            "memberships": [{"company_id": SAT, "user_id": OWNER, "role": "owner"}],
+        },
+        timeout=10,
+    ).json()
+    token = requests.post(
+        f"{base_url}/api/chat/token",
+        params={"profile_type": "company", "company_id": SAT},
+        headers={"Authorization": f"Bearer {seeded['data']['tokens'][OWNER]}"},
+        timeout=10,
+    )
+    assert token.status_code == 200, token.text
+    users = requests.get(f"{stream_url}/_fake/state", timeout=10).json()["users"]
+    roles = {u["id"]: u["role"] for u in users}
+    assert roles[f"onecrew_company_{SAT}"] == "admin"

@@ -13,6 +13,7 @@ from chatgate.fakes.stream.credentials import Credentials
 from chatgate.fakes.stream.server import FakeStreamServer
 from chatgate.postgres import get_postgres
 from chatgate.postgres.signals import interruptible
+from chatgate.reference.sync.identities import ROLE_POLICIES, Kind
 from chatgate.reference.sync.schema import apply_schema
 
 from .auth import AUTH_SECRET_ENV, auth_secret_from_env
@@ -32,6 +33,7 @@ def serve(
     credentials: Credentials,
     test_mode: bool,
     wait: Callable[[], None],
+    role_policy: str = "least-privilege",
 ) -> int:
     """Start everything, print where it listens, block in `wait()`, then stop it all.
 
@@ -61,7 +63,11 @@ def serve(
             _say(f"fake Stream Chat listening on {stream_url}")
         stream = StreamChat(credentials.api_key, credentials.api_secret, base_url=stream_url)
         api = build_api(
-            database_url, stream, auth_secret=auth_secret_from_env(), test_mode=test_mode
+            database_url,
+            stream,
+            auth_secret=auth_secret_from_env(),
+            test_mode=test_mode,
+            roles=ROLE_POLICIES[role_policy](),
         )
         try:
             server = ReferenceServer(api, host=host, port=port)
@@ -75,6 +81,8 @@ def serve(
         _say(f"chatgate reference backend listening on {server.base_url}")
         _say(f"  Stream Chat: {stream_url} (api key {credentials.api_key})")
         _say(f"  bearer tokens: HS256 JWTs with sub=<user id>, secret from {AUTH_SECRET_ENV}")
+        company_role = api.service.roles.roles[Kind.COMPANY]
+        _say(f"  Stream roles: {role_policy} (companies as {company_role!r})")
         if test_mode:
             _say("  test mode: POST /api/test/provider-state seeds users, companies, memberships")
         wait()
