@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from chatgate.fakes.stream.server import FakeStreamServer
+from chatgate.fixtures.logs import attached, record_fields
 from chatgate.fixtures.targets.mutants import MUTANTS
 from chatgate.fixtures.targets.runner import ScenarioResult, run_features
 from chatgate.postgres import DATABASE_URL_ENV, PostgresServer
@@ -22,15 +23,14 @@ from chatgate.reference.sync.service import ConversationService
 
 LOG_SCENARIO = "Creating a conversation logs each step of the sync"
 BACKEND_LOGGER = "chatgate.reference"
-_PLAIN_RECORD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message"}
 
 
 class _JsonLines(logging.Formatter):
     """One JSON object a line: the message plus the record's structured extras."""
 
     def format(self, record: logging.LogRecord) -> str:
-        extras = {k: v for k, v in vars(record).items() if k not in _PLAIN_RECORD}
-        return json.dumps({"level": record.levelname, "message": record.getMessage(), **extras})
+        fields = record_fields(record)
+        return json.dumps({"level": record.levelname, "message": record.getMessage(), **fields})
 
 
 @pytest.fixture
@@ -39,15 +39,10 @@ def backend_log(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "backend.jsonl"
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(_JsonLines())
-    logger = logging.getLogger(BACKEND_LOGGER)
-    previous = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
     try:
-        yield path
+        with attached(BACKEND_LOGGER, handler, logging.INFO):
+            yield path
     finally:
-        logger.removeHandler(handler)
-        logger.setLevel(previous)
         handler.close()
 
 
