@@ -197,6 +197,13 @@ def then_the_same_create_completes(
     assert_consistent(db, fake)
 
 
+def _client_for(spec: Fault, api: ChatApi, fake: FakeStreamServer) -> Client:
+    """A counting client, with the fake's clock frozen near a window reset for rate limits."""
+    if spec.reset_in_s is not None:
+        freeze_before_window_reset(fake.clock, spec.reset_in_s)
+    return Client(api, SENT)
+
+
 @pytest.mark.parametrize("fault", list(FAULTS))
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_a_transient_stream_failure_is_retried_and_the_create_completes(
@@ -208,9 +215,7 @@ def test_a_transient_stream_failure_is_retried_and_the_create_completes(
     fault: str,
 ) -> None:
     spec = FAULTS[fault]
-    if spec.reset_in_s is not None:
-        freeze_before_window_reset(fake.clock, spec.reset_in_s)
-    client = Client(api, SENT)
+    client = _client_for(spec, api, fake)
     status, answer, tokens = run_case(client, fake, operation, {**spec.rule, "times": 1})
     assert_complete(status, answer, postgres_database, fake)
     assert_consistent(postgres_database, fake)
@@ -231,9 +236,7 @@ def test_a_persistent_stream_failure_is_refused_cleanly_and_stores_nothing(
     fault: str,
 ) -> None:
     spec = FAULTS[fault]
-    if spec.reset_in_s is not None:
-        freeze_before_window_reset(fake.clock, spec.reset_in_s)
-    client = Client(api, SENT)
+    client = _client_for(spec, api, fake)
     status, answer, tokens = run_case(client, fake, operation, spec.rule)
     assert (status, answer["success"]) == (502, False), answer
     assert answer["error"].startswith(spec.refusal), answer["error"]
