@@ -25,7 +25,7 @@ def _raw_request(base_url: str, head: str, body: bytes = b"") -> bytes:
         sock.setblocking(False)
         pending = memoryview(body)
         answer = b""
-        while not answer.rstrip().endswith(b"}"):
+        while not _is_complete(answer):
             readable, writable, _ = select.select([sock], [sock] if pending else [], [], DEADLINE_S)
             if not readable and not writable:
                 raise TimeoutError(f"no answer within {DEADLINE_S} s; got {answer[:200]!r}")
@@ -43,13 +43,23 @@ def _raw_request(base_url: str, head: str, body: bytes = b"") -> bytes:
     return answer
 
 
+def _declared_length(head: bytes) -> int:
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return int(value)
+    raise AssertionError(f"the answer declares no Content-Length: {head!r}")
+
+
+def _is_complete(answer: bytes) -> bool:
+    head, separator, body = answer.partition(b"\r\n\r\n")
+    return bool(separator) and len(body) >= _declared_length(head)
+
+
 def _status_and_json(answer: bytes) -> tuple[int, dict]:
     head, _, body = answer.partition(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
-    if b"transfer-encoding: chunked" in head.lower():
-        size, _, rest = body.partition(b"\r\n")
-        body = rest[: int(size, 16)]
-    return status, json.loads(body)
+    return status, json.loads(body[: _declared_length(head)])
 
 
 def test_the_fake_refuses_a_declared_oversized_body_without_waiting_for_it(

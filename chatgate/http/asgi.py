@@ -91,13 +91,11 @@ async def _reset_connection(send: Send) -> None:
 
 
 async def _send_answer(send: Send, answer: HttpAnswer) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": answer.status,
-            "headers": [(k.encode(), v.encode()) for k, v in answer.headers.items()],
-        }
-    )
+    # A declared length, as Stream sends it, so a client knows where the answer ends
+    # without a chunked framing (or a closed connection).
+    headers = [(k.encode(), v.encode()) for k, v in answer.headers.items()]
+    headers.append((b"content-length", str(len(answer.body)).encode()))
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
     await send({"type": "http.response.body", "body": answer.body})
 
 
