@@ -5,7 +5,8 @@ functions; this package is the one thin transport they share: an ASGI adapter
 and a uvicorn server bound to a loopback socket in a background thread.
 """
 
-from .asgi import BodyLimit, HttpAnswer, asgi_app
+from .answer import JSON_HEADERS, HttpAnswer, json_answer
+from .asgi import BodyLimit, asgi_app
 from .loopback import LoopbackServer
 
-__all__ = ["BodyLimit", "HttpAnswer", "LoopbackServer", "asgi_app"]
+__all__ = ["JSON_HEADERS", "BodyLimit", "HttpAnswer", "LoopbackServer", "asgi_app", "json_answer"]

@@ -8,23 +8,15 @@ import struct
 from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
+
+from .answer import HttpAnswer
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-
-class HttpAnswer(Protocol):
-    """What a dispatch function returns; `delay_s` and `drop` serve injected faults."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes
-    delay_s: float
-    drop: bool
 
 
 Dispatch = Callable[[str, str, str, dict[str, str], bytes], HttpAnswer]

@@ -106,7 +106,7 @@ class ControlPlane:
         raw: bytes,
     ) -> FakeResponse:
         """Serve one control request; `headers` have lowercase names. Never raises."""
-        from .dispatcher import JSON_HEADERS, FakeResponse
+        from .dispatcher import FakeResponse
 
         try:
             body = _json_object(headers, raw)
@@ -118,7 +118,7 @@ class ControlPlane:
         except Exception:  # the control plane must answer in JSON, whatever breaks
             log.exception("fake Stream control plane failed on %s %s", method, path)
             status, payload = 500, {"error": "internal error in the fake's control plane"}
-        return FakeResponse(status, dict(JSON_HEADERS), json.dumps(payload).encode(), "Control")
+        return FakeResponse(status, json.dumps(payload).encode(), operation="Control")
 
     def _app(self, query: dict[str, str], body: dict[str, Any]) -> AppState:
         api_key = body.get("api_key") or query.get("api_key")

@@ -17,6 +17,7 @@ from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qsl
 
+from chatgate.http.answer import JSON_HEADERS, HttpAnswer
 from chatgate.http.jsonbody import Undecodable, decode_json
 
 from .auth import Principal, authenticate
@@ -33,25 +34,16 @@ from .routes import ROUTES, Route, match
 
 log = logging.getLogger("chatgate.fake_stream")
 
-JSON_HEADERS = {"content-type": "application/json"}
 UNMATCHED_OPERATION = "Unknown"
 # The live API's size limit is not documented (UNCONFIRMED); 5 MiB is generous.
 MAX_BODY_BYTES = 5 * 1024 * 1024
 
 
 @dataclass
-class FakeResponse:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-    operation: str = UNMATCHED_OPERATION
-    # Set by fault rules: transports wait `delay_s` first, and `drop` closes the
-    # connection without an answer.
-    delay_s: float = 0.0
-    drop: bool = False
+class FakeResponse(HttpAnswer):
+    """An answer of the fake, with the Stream operation it served (for transports' logs)."""
 
-    def json(self) -> Any:
-        return json.loads(self.body)
+    operation: str = UNMATCHED_OPERATION
 
 
 def _duration(started: float) -> str:
@@ -160,7 +152,7 @@ class FakeStream:
         principal: Principal | None = None
         if fault is not None and fault.kind == "drop":
             self._journal(started, api_key, operation, method, path, params, parsed, 0, None, found)
-            return FakeResponse(0, {}, b"", operation, delay_s=delay_s, drop=True)
+            return FakeResponse(0, b"", {}, delay_s=delay_s, drop=True, operation=operation)
         try:
             if fault is not None and fault.kind in ("error", "rate_limit"):
                 if fault.kind == "rate_limit":
@@ -191,11 +183,11 @@ class FakeStream:
         )
         payload["duration"] = _duration(started)
         return FakeResponse(
-            status=status,
+            status,
             # Date comes from the fake's clock, so a client can read
             # x-ratelimit-reset against the server's time, as against Stream's.
-            headers={**JSON_HEADERS, **limit_headers, "date": formatdate(now, usegmt=True)},
             body=json.dumps(payload, separators=(",", ":")).encode(),
+            headers={**JSON_HEADERS, **limit_headers, "date": formatdate(now, usegmt=True)},
             operation=operation,
             delay_s=delay_s,
         )

@@ -10,7 +10,7 @@ from stream_chat import StreamChat
 from chatgate.http import BodyLimit, LoopbackServer, asgi_app
 
 from .credentials import Credentials, default_credentials
-from .dispatcher import JSON_HEADERS, MAX_BODY_BYTES, UNMATCHED_OPERATION, FakeResponse, FakeStream
+from .dispatcher import MAX_BODY_BYTES, UNMATCHED_OPERATION, FakeResponse, FakeStream
 from .errors import ErrorCode, StreamError
 from .lifecycle import FakeAppHandle
 from .routes import match
@@ -22,7 +22,7 @@ def too_large(method: str, path: str) -> FakeResponse:
     operation = found[0].operation if found else UNMATCHED_OPERATION
     error = StreamError(ErrorCode.PAYLOAD_TOO_BIG, "request body is too large")
     payload = error.body(operation, "0.00ms")
-    return FakeResponse(error.status, dict(JSON_HEADERS), json.dumps(payload).encode(), operation)
+    return FakeResponse(error.status, json.dumps(payload).encode(), operation=operation)
 
 
 class FakeStreamServer(FakeAppHandle):

@@ -12,14 +12,13 @@ Every answer is JSON: `{"success": true, "data": ...}` or `{"success": false, "e
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+from chatgate.http.answer import HttpAnswer, json_answer
 from chatgate.http.jsonbody import Undecodable, decode_json, find_unclean_text
 from chatgate.reference.sync.model import CreateConversation, Profile, SyncError
 from chatgate.reference.sync.service import DEFAULT_LIST_LIMIT, ConversationService
@@ -45,31 +44,19 @@ STREAM_WORKERS = 16
 LOCAL_WORKERS = 8
 
 
-@dataclass
-class ApiAnswer:
-    status: int
-    body: bytes
-    headers: dict[str, str] = field(default_factory=lambda: {"content-type": "application/json"})
-    delay_s: float = 0.0
-    drop: bool = False
-
-    def json(self) -> Any:
-        return json.loads(self.body)
+def _answer(status: int, payload: dict[str, Any]) -> HttpAnswer:
+    return json_answer(status, payload)
 
 
-def _answer(status: int, payload: dict[str, Any]) -> ApiAnswer:
-    return ApiAnswer(status, json.dumps(payload).encode())
-
-
-def _ok(data: Any, status: int = 200) -> ApiAnswer:
+def _ok(data: Any, status: int = 200) -> HttpAnswer:
     return _answer(status, {"success": True, "data": data})
 
 
-def error_answer(status: int, message: str) -> ApiAnswer:
+def error_answer(status: int, message: str) -> HttpAnswer:
     return _answer(status, {"success": False, "error": message})
 
 
-def too_large(_method: str, _path: str) -> ApiAnswer:
+def too_large(_method: str, _path: str) -> HttpAnswer:
     """The 413 sent before an oversized body is read whole."""
     return error_answer(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
 
@@ -144,7 +131,7 @@ class ChatApi:
 
     def dispatch(
         self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
-    ) -> ApiAnswer:
+    ) -> HttpAnswer:
         """Answer one request: `(method, path, raw query, headers, raw body)`."""
         lowered = {k.lower(): v for k, v in headers.items()}
         try:
@@ -164,7 +151,7 @@ class ChatApi:
 
     def _route(
         self, method: str, path: str, params: dict[str, str], headers: dict[str, str], raw: bytes
-    ) -> ApiAnswer:
+    ) -> HttpAnswer:
         if path == "/healthz":
             self._allow(method, ("GET",), path)
             return _ok({"status": "ok"})
