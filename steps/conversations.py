@@ -10,9 +10,10 @@ import jwt
 import pytest
 from pytest_bdd import given, parsers, then, when
 
+from chatgate.fakes.stream.observe import members_upserted_late
 from chatgate.fixtures.targets import Driver, Unobservable
 from chatgate.fixtures.targets.driver import Company, Person
-from chatgate.fixtures.targets.stream_side import StreamAnswer
+from chatgate.fixtures.targets.stream_side import CHANNEL_TYPE, StreamAnswer
 from chatgate.fixtures.targets.transport import ApiResponse
 
 MAX_CHANNEL_ID = 64
@@ -440,21 +441,10 @@ def nth_members(
 
 @then("every member was synced to Stream before the channel was created")
 def synced_before_create(driver: Driver, scenario_state: Scenario) -> None:
-    channel_id = scenario_state.channel_id
-    created = [
-        call
-        for call in driver.stream.calls("GetOrCreateChannel")
-        if call["path"].endswith(f"/{channel_id}/query") and 200 <= call["status"] < 300
-    ]
-    assert created, f"Stream never created {channel_id!r}"
-    members = [m["user_id"] for m in _channel(driver, channel_id)["members"]]
-    synced = {
-        user_id
-        for call in driver.stream.calls("UpdateUsers")
-        if call["seq"] < created[0]["seq"] and 200 <= call["status"] < 300
-        for user_id in call["body"].get("users", {})
-    }
-    assert set(members) <= synced, f"not synced before creation: {set(members) - synced}"
+    cid = f"{CHANNEL_TYPE}:{scenario_state.channel_id}"
+    members = [m["user_id"] for m in _channel(driver, scenario_state.channel_id)["members"]]
+    late = members_upserted_late(driver.stream.calls(), cid, members)
+    assert not late, f"Stream created {cid} before these members were upserted: {late}"
 
 
 @given(parsers.parse('Stream has "{name}" with role "{role}"'))

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from . import observe
 from .clock import stream_time
-from .handlers.channels import distinct_channel_id
 
 
 @dataclass(frozen=True)
@@ -118,41 +118,28 @@ class Journal:
             self._entries.clear()
 
     # -- verification helpers ---------------------------------------------
-    def upserted_before(self, user_id: str, seq: int) -> bool:
-        """Was `user_id` successfully upserted by a request before journal entry `seq`?"""
-        for entry in self.entries("UpdateUsers", ok=True):
-            if entry.seq >= seq:
-                return False
-            users = entry.body.get("users") if isinstance(entry.body, dict) else None
-            if isinstance(users, dict) and user_id in users:
-                return True
-        return False
-
     def channel_creation(self, cid: str) -> JournalEntry | None:
         """The first successful get-or-create call that addressed `cid`."""
-        channel_type, _, channel_id = cid.partition(":")
-        for entry in self.entries(("GetOrCreateChannel", "GetOrCreateDistinctChannel"), ok=True):
-            if entry.path == f"/channels/{channel_type}/{channel_id}/query":
-                return entry
-            if (
-                entry.operation == "GetOrCreateDistinctChannel"
-                and entry.path == f"/channels/{channel_type}/query"
-                and _distinct_matches(entry, channel_id)
-            ):
-                return entry
-        return None
+        found = observe.channel_creation(self._rendered(), cid)
+        return None if found is None else self._by_seq(found["seq"])
 
     def assert_members_upserted_before_create(self, cid: str, member_ids: Iterable[str]) -> None:
         """Fail unless every member was upserted before channel `cid` was first created."""
-        creation = self.channel_creation(cid)
-        if creation is None:
-            raise AssertionError(f"channel {cid} was never created successfully")
-        late = [uid for uid in member_ids if not self.upserted_before(uid, creation.seq)]
+        rendered = self._rendered()
+        late = observe.members_upserted_late(rendered, cid, member_ids)
         if late:
+            creation = observe.channel_creation(rendered, cid)
+            assert creation is not None
             raise AssertionError(
-                f"channel {cid} was created (request #{creation.seq}) before these members "
+                f"channel {cid} was created (request #{creation['seq']}) before these members "
                 f"were upserted: {late}"
             )
+
+    def _rendered(self) -> list[dict[str, Any]]:
+        return [e.to_json() for e in self.entries()]
+
+    def _by_seq(self, seq: int) -> JournalEntry:
+        return next(e for e in self.entries() if e.seq == seq)
 
     def assert_order(self, *operations: str) -> None:
         """Fail unless `operations` occur in this relative order (other calls may interleave)."""
@@ -165,12 +152,3 @@ class Journal:
             raise AssertionError(
                 f"expected operations in order {list(operations)}, journal has {seen}"
             )
-
-
-def _distinct_matches(entry: JournalEntry, channel_id: str) -> bool:
-    data = entry.body.get("data") if isinstance(entry.body, dict) else None
-    members = data.get("members") if isinstance(data, dict) else None
-    if not isinstance(members, list):
-        return False
-    ids = [m.get("user_id") if isinstance(m, dict) else m for m in members]
-    return distinct_channel_id([str(i) for i in ids]) == channel_id
