@@ -5,9 +5,10 @@ Installing chatgate makes its fixtures available to any project:
 `postgres_schema`, `postgres_database`, and the scenario `driver` with its
 `--target` / `--stream-url` options; `--database-url` picks the PostgreSQL.
 
-It also registers the step definitions of chatgate's own scenarios and their
-tags as markers, so `pytest --pyargs chatgate.features` runs them from an
-installed chatgate, with no checkout and no conftest.py. This is the only
+It also registers the step definitions of chatgate's own scenarios (every module
+of `chatgate.steps`, found in the installed package, so a new one is never left
+out) and their tags as markers, so `pytest --pyargs chatgate.features` runs them
+from an installed chatgate, with no checkout and no conftest.py. This is the only
 place that registers them: a conftest.py that listed them too would load the
 same steps twice.
 """
@@ -15,17 +16,29 @@ same steps twice.
 from __future__ import annotations
 
 import os
+import pkgutil
+from importlib.util import find_spec
 
 import pytest
 
 from chatgate.postgres import DATABASE_URL_ENV
 
+STEPS_PACKAGE = "chatgate.steps"
+# The steps import one another (steps.common): rewrite their asserts wherever imported
+# first. Registered before anything imports the package; find_spec does not import it.
+pytest.register_assert_rewrite(STEPS_PACKAGE)
+_steps_spec = find_spec(STEPS_PACKAGE)
+assert _steps_spec is not None, f"{STEPS_PACKAGE} is not installed"
+assert _steps_spec.submodule_search_locations, f"{STEPS_PACKAGE} is not a package"
+STEP_MODULES = sorted(
+    f"{STEPS_PACKAGE}.{module.name}"
+    for module in pkgutil.iter_modules(_steps_spec.submodule_search_locations)
+)
 pytest_plugins = [
     "chatgate.fixtures.fake_stream",
     "chatgate.fixtures.postgres",
     "chatgate.fixtures.chat_target",
-    "chatgate.steps.conversations",
-    "chatgate.steps.access",
+    *STEP_MODULES,
 ]
 
 # The Gherkin tags of chatgate.features (pytest-bdd turns each tag into a marker).

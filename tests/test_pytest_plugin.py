@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 pytest_plugins = ["pytester"]
@@ -37,3 +39,17 @@ def test_fixtures_are_available_to_an_unrelated_project(pytester: pytest.Pyteste
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=4)
+
+
+def test_the_plugin_registers_every_steps_module() -> None:
+    """A steps module the plugin missed would leave its steps undefined in an installed
+    chatgate, where no conftest.py registers them."""
+    from chatgate import pytest_plugin, steps
+
+    on_disk = {
+        f"chatgate.steps.{path.stem}"
+        for path in Path(steps.__file__).parent.glob("*.py")
+        if path.stem != "__init__"
+    }
+    assert len(on_disk) > 1
+    assert on_disk <= set(pytest_plugin.pytest_plugins)
