@@ -96,8 +96,16 @@ def asgi_app(
     *,
     body_limit: BodyLimit | None = None,
     executor_for: ExecutorFor | None = None,
+    on_loop: bool = False,
 ) -> ASGIApp:
-    """Serve `dispatch` over HTTP (any ASGI server will do; we use uvicorn)."""
+    """Serve `dispatch` over HTTP (any ASGI server will do; we use uvicorn).
+
+    `dispatch` runs in a thread pool (`executor_for` picks it), because dispatch
+    functions may block; `on_loop=True` calls it on the event loop instead, for a
+    dispatch that never blocks (state in memory), saving a thread hop per request.
+    """
+    if on_loop and executor_for is not None:
+        raise ValueError("a dispatch on the event loop has no executor")
     limit = body_limit.max_bytes if body_limit is not None else None
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -123,17 +131,18 @@ def asgi_app(
         if body is None:
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        executor = executor_for(scope["method"], scope["path"]) if executor_for else None
-        # Dispatch functions block (locks, PostgreSQL); keep them off the event loop.
-        answer = await asyncio.get_running_loop().run_in_executor(
-            executor,
-            dispatch,
+        request = (
             scope["method"],
             scope["path"],
             scope.get("query_string", b"").decode("latin-1"),
             headers,
             body,
         )
+        if on_loop:
+            answer = dispatch(*request)
+        else:
+            executor = executor_for(scope["method"], scope["path"]) if executor_for else None
+            answer = await asyncio.get_running_loop().run_in_executor(executor, dispatch, *request)
         if answer.delay_s:
             await asyncio.sleep(answer.delay_s)  # an injected latency fault
         if answer.drop:

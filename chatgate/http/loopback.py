@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import socket
 import threading
@@ -27,6 +28,20 @@ class _QuietDrops(logging.Filter):
 
 
 logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
+
+
+def _available(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
+# uvicorn's standard extras when installed (C parsing, libuv's loop); else its
+# pure-Python parser and asyncio's loop.
+HTTP_IMPLEMENTATION = "httptools" if _available("httptools") else "h11"
+LOOP_IMPLEMENTATION = "uvloop" if _available("uvloop") else "asyncio"
 
 
 class _NotifyingServer(uvicorn.Server):
@@ -67,6 +82,8 @@ class LoopbackServer(Lifecycle):
         self.port: int = self._socket.getsockname()[1]
         config = uvicorn.Config(
             app,
+            http=HTTP_IMPLEMENTATION,
+            loop=LOOP_IMPLEMENTATION,
             log_level="warning",
             access_log=False,
             lifespan="off",

@@ -7,11 +7,15 @@ raw JWT in `Authorization` (no `Bearer `). A server token is HS256 over
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import jwt
+from jwt.algorithms import HMACAlgorithm
 
 from .errors import ErrorCode, StreamError
 from .models import AppState
@@ -36,11 +40,67 @@ class Principal:
 SERVER = Principal(server=True)
 
 
+class _AnyLengthHS256(HMACAlgorithm):
+    """HS256 without PyJWT's warning for a secret under 32 bytes: Stream takes any
+    secret, and the warning would come once per request."""
+
+    def check_key_length(self, key: Any) -> str | None:  # noqa: ARG002
+        return None
+
+
+def _decoder() -> jwt.PyJWT:
+    decoder = jwt.PyJWT()
+    # Recent PyJWT keeps its signature layer per instance; without one, it has no warning.
+    jws = getattr(decoder, "_jws", None)
+    if jws is not None:
+        jws.unregister_algorithm("HS256")
+        jws.register_algorithm("HS256", _AnyLengthHS256(HMACAlgorithm.SHA256))
+    return decoder
+
+
+_DECODER = _decoder()
+
+# Verified tokens the cache keeps; a client signs a token once and reuses it.
+DEFAULT_TOKEN_CACHE_SIZE = 4096
+
+
+class TokenCache:
+    """The claims of the most recently verified tokens, keyed by (secret, token).
+
+    Only the signature check is cached: the times and the caller are checked
+    against the claims on every request, so a cached token still expires.
+    """
+
+    def __init__(self, capacity: int = DEFAULT_TOKEN_CACHE_SIZE) -> None:
+        self.capacity = capacity
+        self._claims: OrderedDict[tuple[str, str], Mapping[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._claims)
+
+    def claims(self, token: str, secret: str) -> Mapping[str, Any]:
+        """The verified claims of `token`, or Stream's 401 if it is not signed with `secret`."""
+        key = (secret, token)
+        with self._lock:
+            found = self._claims.get(key)
+            if found is not None:
+                self._claims.move_to_end(key)
+                return found
+        claims = _signed_claims(token, secret)
+        with self._lock:
+            self._claims[key] = claims
+            while len(self._claims) > self.capacity:
+                self._claims.popitem(last=False)
+        return claims
+
+
 def authenticate(
     query: Mapping[str, str],
     headers: Mapping[str, str],
     lookup_app: Callable[[str], AppState | None],
     now: datetime,
+    tokens: TokenCache,
 ) -> tuple[AppState, Principal]:
     """Resolve the app and the caller, or raise Stream's 401 error."""
     api_key = query.get("api_key")
@@ -53,14 +113,14 @@ def authenticate(
     if headers.get("stream-auth-type", "").lower() != "jwt":
         raise StreamError(ErrorCode.AUTHENTICATION, "stream-auth-type missing or invalid")
     token = headers.get("authorization", "").strip()
-    return app, _verify(token, app.api_secret, now)
-
-
-def _verify(token: str, secret: str, now: datetime) -> Principal:
     if token.count(".") != 2:
         raise StreamError(ErrorCode.AUTHENTICATION, MALFORMED_TOKEN)
+    return app, _principal(tokens.claims(token, app.api_secret), now)
+
+
+def _signed_claims(token: str, secret: str) -> Mapping[str, Any]:
     try:
-        claims = jwt.decode(
+        return _DECODER.decode(
             token,
             secret,
             algorithms=["HS256"],
@@ -71,6 +131,9 @@ def _verify(token: str, secret: str, now: datetime) -> Principal:
     except jwt.PyJWTError as exc:
         # An alg other than HS256, bad base64 or bad JSON: Stream cannot verify it.
         raise StreamError(ErrorCode.AUTHENTICATION, "Token signature is invalid") from exc
+
+
+def _principal(claims: Mapping[str, Any], now: datetime) -> Principal:
     _check_times(claims, now.timestamp())
     if claims.get("server") is True:
         return SERVER

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 from chatgate.http.answer import JSON_HEADERS, HttpAnswer
 from chatgate.http.jsonbody import Undecodable, decode_json
 
-from .auth import Principal, authenticate
+from .auth import Principal, TokenCache, authenticate
 from .call import Call
 from .clock import Clock, IdGenerator
 from .control import CONTROL_PREFIX, ControlPlane
@@ -64,6 +64,7 @@ class FakeStream:
         self.ids = IdGenerator(seed)
         self.rate_limits = RateLimits(operations=tuple(sorted({r.operation for r in ROUTES})))
         self.journal = Journal()
+        self.tokens = TokenCache()
         self.faults = Faults(seed)
         self.control = ControlPlane(self)
         self._apps: dict[str, AppState] = {}
@@ -151,7 +152,7 @@ class FakeStream:
         delay_s = fault.latency_ms / 1000 if fault is not None else 0.0
         principal: Principal | None = None
         if fault is not None and fault.kind == "drop":
-            self._journal(started, api_key, operation, method, path, params, parsed, 0, None, found)
+            self._journal(started, api_key, operation, method, path, params, raw, 0, None, found)
             return FakeResponse(0, b"", {}, delay_s=delay_s, drop=True, operation=operation)
         try:
             if fault is not None and fault.kind in ("error", "rate_limit"):
@@ -170,7 +171,9 @@ class FakeStream:
                     ErrorCode.RATE_LIMIT,
                     "Too many requests, check response headers for more information.",
                 )
-            app, principal = authenticate(params, lowered, self._lookup_app, self.clock.now())
+            app, principal = authenticate(
+                params, lowered, self._lookup_app, self.clock.now(), self.tokens
+            )
             status, payload = self._serve(app, principal, found[0], found[1], params, raw, parsed)
         except StreamError as error:
             status, payload = error.status, error.body(operation, "")
@@ -179,7 +182,7 @@ class FakeStream:
             error = StreamError(ErrorCode.INTERNAL, "internal error in chatgate's fake Stream")
             status, payload = error.status, error.body(operation, "")
         self._journal(
-            started, api_key, operation, method, path, params, parsed, status, principal, found
+            started, api_key, operation, method, path, params, raw, status, principal, found
         )
         payload["duration"] = _duration(started)
         return FakeResponse(
@@ -200,7 +203,7 @@ class FakeStream:
         method: str,
         path: str,
         query: dict[str, str],
-        body: Any,
+        body: bytes,
         status: int,
         principal: Principal | None,
         found: object,
@@ -213,7 +216,7 @@ class FakeStream:
             method=method,
             path=path,
             query=query,
-            body=body if not isinstance(body, Undecodable) else body.text,
+            body=body,
             status=status,
             principal=principal.label if principal is not None else None,
             matched=found is not None,

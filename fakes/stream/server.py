@@ -42,7 +42,12 @@ class FakeStreamServer(FakeAppHandle):
         self.credentials = credentials or default_credentials()
         self.fake.register_app(self.credentials.api_key, self.credentials.api_secret)
         self._server = LoopbackServer(
-            asgi_app(self.fake.dispatch, body_limit=BodyLimit(MAX_BODY_BYTES, too_large)),
+            # The state is in memory: dispatch on the event loop, no thread hop.
+            asgi_app(
+                self.fake.dispatch,
+                body_limit=BodyLimit(MAX_BODY_BYTES, too_large),
+                on_loop=True,
+            ),
             host=host,
             port=port,
             name="fake-stream",
