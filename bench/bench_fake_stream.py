@@ -1,26 +1,50 @@
 """Throughput and latency of the fake Stream Chat.
 
 - in-process: the sync SDK through the `responses` transport, one thread;
-- standalone: `chatgate fake-stream` in its own process, load from this process
-  with a fixed number of concurrent SDK clients.
+- standalone: `chatgate fake-stream` in its own process, loaded from another
+  process (`bench.fake_stream_load`) over 16 keep-alive connections for 20 s:
+  req/s, p50 and p99 overall, and p99 per round to show whether it stays flat.
+
+`--baseline REV` first builds git revision REV into a temporary directory
+(`git archive` + `pip install --no-deps --target`), serves the fake from that
+code and measures it the same way, then the current code, and prints the ratio.
+The baseline runs without uvicorn's standard extras (httptools, uvloop) unless
+`--baseline-extras`: revisions before they were a dependency ran without them.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import selectors
 import signal
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
-from stream_chat import StreamChat
-
-from bench.stats import summary
+from bench.stats import percentile, summary
 from chatgate.fakes.stream.credentials import DEV_API_KEY, DEV_API_SECRET
 from chatgate.fakes.stream.inprocess import InProcessStream
+
+REPO = Path(__file__).resolve().parent.parent
+START_TIMEOUT_S = 60.0
+
+# Serves the fake through the CLI, optionally with httptools and uvloop hidden
+# (uvicorn's "auto" then falls back to h11 and asyncio, as without the extras).
+_LAUNCH = """
+import sys
+if sys.argv[1] == "hide-extras":
+    sys.modules["httptools"] = None
+    sys.modules["uvloop"] = None
+from chatgate.cli import main
+sys.exit(main(["fake-stream", "--port", "0"]))
+"""
 
 
 def _timed(op: Callable[[int], object], count: int) -> tuple[list[float], float]:
@@ -47,78 +71,172 @@ def bench_in_process(count: int) -> None:
         )
         print(summary("in-process channel create (2 members)", lat, wall))
 
-        def pair(i: int) -> None:
-            client.upsert_users([{"id": f"p{i}"}, {"id": "company", "role": "admin"}])
-            client.channel("messaging", f"p{i}", {"members": ["company", f"p{i}"]}).create(
-                "company"
-            )
 
-        lat, wall = _timed(pair, count)
-        print(summary("in-process upsert+create pair", lat, wall))
+@dataclass(frozen=True)
+class Code:
+    """Where the fake's code comes from: `pythonpath` (None: this checkout's install)."""
+
+    label: str
+    pythonpath: str | None = None
+    hide_extras: bool = False
 
 
-def _start_server() -> tuple[subprocess.Popen[str], str]:
-    env = {**os.environ, "STREAM_API_KEY": DEV_API_KEY, "STREAM_API_SECRET": DEV_API_SECRET}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "chatgate.cli", "fake-stream", "--port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
+def build_revision(rev: str, into: Path) -> Path:
+    """Install git revision `rev` of chatgate (no dependencies) under `into`; its path."""
+    source, target = into / "src", into / "site"
+    source.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", "--format=tar", rev],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(source)], input=archive, check=True, timeout=120)
+    subprocess.run(
+        [
+            *(sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"),
+            *("--no-build-isolation", "--no-compile", "--target", str(target), str(source)),
+        ],
+        check=True,
+        timeout=600,
+        cwd=into,
     )
+    return target
+
+
+def _read_banner(proc: subprocess.Popen[str], deadline: float) -> str:
+    """The line in which the fake says where it listens, or RuntimeError by `deadline`."""
     assert proc.stdout is not None
-    line = proc.stdout.readline()  # the banner; the process exits if it cannot start
-    if "listening on" not in line:
-        proc.kill()
-        raise RuntimeError(f"fake-stream did not start: {line!r}")
-    return proc, line.split("listening on ")[1].split()[0]
+    with selectors.DefaultSelector() as selector:
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        while time.monotonic() < deadline:
+            if not selector.select(timeout=max(0.0, deadline - time.monotonic())):
+                continue
+            line = proc.stdout.readline()
+            if not line:
+                break
+            if "listening on" in line:
+                return line.split("listening on ")[1].split()[0]
+    raise RuntimeError(f"fake-stream did not start (exit status {proc.poll()})")
 
 
-def _load(base_url: str, concurrency: int, count: int, kind: str) -> tuple[list[float], float]:
-    clients = [
-        StreamChat(DEV_API_KEY, DEV_API_SECRET, base_url=base_url) for _ in range(concurrency)
-    ]
-    clients[0].upsert_user({"id": "company", "role": "admin"})
-    per_worker = count // concurrency
-
-    def worker(w: int) -> list[float]:
-        client = clients[w]
-        out = []
-        for n in range(per_worker):
-            uid = f"{kind}-w{w}-{n}"
-            t0 = time.perf_counter()
-            if kind == "upsert":
-                client.upsert_user({"id": uid, "name": uid})
-            else:
-                client.channel("messaging", uid, {"members": ["company"]}).create("company")
-            out.append(time.perf_counter() - t0)
-        return out
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        results = list(pool.map(worker, range(concurrency)))
-    wall = time.perf_counter() - started
-    return [x for r in results for x in r], wall
-
-
-def bench_standalone(count: int, concurrency: int) -> None:
-    proc, base_url = _start_server()
+@contextmanager
+def serve(code: Code, workdir: Path) -> Iterator[str]:
+    """Run the fake from `code` in a subprocess; yields its base URL."""
+    env = {**os.environ, "STREAM_API_KEY": DEV_API_KEY, "STREAM_API_SECRET": DEV_API_SECRET}
+    if code.pythonpath is not None:
+        env["PYTHONPATH"] = code.pythonpath
+    mode = "hide-extras" if code.hide_extras else "extras"
+    # A neutral working directory: the checkout's own folders must not shadow `code`.
+    command = [sys.executable, "-c", _LAUNCH, mode]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, cwd=workdir)
     try:
-        for kind, label in (("upsert", "upsert_user"), ("create", "channel create")):
-            lat, wall = _load(base_url, concurrency, count, kind)
-            print(summary(f"standalone {label} (c={concurrency})", lat, wall))
+        yield _read_banner(proc, time.monotonic() + START_TIMEOUT_S)
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=15)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+
+
+@dataclass(frozen=True)
+class Result:
+    label: str
+    requests: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    round_p99_ms: list[float]
+    failures: int
+
+    def line(self) -> str:
+        rounds = " ".join(f"{p:.1f}" for p in self.round_p99_ms)
+        return (
+            f"{self.label:<32} n={self.requests:>7}  {self.rps:>8.0f} req/s  "
+            f"p50={self.p50_ms:6.2f} ms  p99={self.p99_ms:7.2f} ms  "
+            f"p99 per round: {rounds} ms" + (f"  FAILURES={self.failures}" if self.failures else "")
+        )
+
+
+def load(label: str, base_url: str, connections: int, seconds: float, rounds: int) -> Result:
+    """Drive `base_url` from a separate process (`bench.fake_stream_load`)."""
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "bench.fake_stream_load", base_url),
+            *("--connections", str(connections), "--seconds", str(seconds)),
+            *("--rounds", str(rounds)),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=seconds + 300,
+    )
+    data = json.loads(done.stdout)
+    every = [x * 1000 for per in data["rounds"] for x in per]
+    return Result(
+        label=label,
+        requests=len(every),
+        rps=len(every) / data["wall_s"],
+        p50_ms=percentile(every, 50),
+        p99_ms=percentile(every, 99),
+        round_p99_ms=[percentile([x * 1000 for x in per], 99) for per in data["rounds"]],
+        failures=data["failures"],
+    )
+
+
+def bench_standalone(
+    codes: list[Code], workdir: Path, *, connections: int, seconds: float, rounds: int
+) -> list[Result]:
+    results = []
+    for code in codes:
+        with serve(code, workdir) as base_url:
+            label = f"{code.label} upsert (c={connections})"
+            results.append(load(label, base_url, connections, seconds, rounds))
+        print(results[-1].line(), flush=True)
+    return results
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--count", type=int, default=2000, help="operations per measurement")
-    parser.add_argument("--concurrency", type=int, default=8, help="standalone SDK clients")
+    parser.add_argument("--count", type=int, default=2000, help="in-process operations")
+    parser.add_argument("--no-in-process", action="store_true", help="skip the in-process run")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured load per server")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds the load is split into")
+    parser.add_argument("--baseline", metavar="REV", help="also measure git revision REV first")
+    parser.add_argument(
+        "--baseline-extras", action="store_true", help="let the baseline use httptools/uvloop"
+    )
     args = parser.parse_args(argv)
     print(f"== fake Stream Chat (python {sys.version.split()[0]}, {os.cpu_count()} cpus)")
-    bench_in_process(args.count)
-    bench_standalone(args.count, args.concurrency)
+    if not args.no_in_process:
+        bench_in_process(args.count)
+    with tempfile.TemporaryDirectory(prefix="chatgate-bench-") as tmp:
+        workdir = Path(tmp)
+        codes = []
+        if args.baseline:
+            site = build_revision(args.baseline, workdir)
+            extras = "with" if args.baseline_extras else "without"
+            codes.append(
+                Code(
+                    f"baseline {args.baseline} ({extras} extras)",
+                    str(site),
+                    hide_extras=not args.baseline_extras,
+                )
+            )
+        codes.append(Code("current"))
+        results = bench_standalone(
+            codes, workdir, connections=args.connections, seconds=args.seconds, rounds=args.rounds
+        )
+    if len(results) == 2:
+        before, after = results
+        print(
+            f"current / baseline: {after.rps / before.rps:.2f}x req/s, "
+            f"p99 {before.p99_ms:.2f} -> {after.p99_ms:.2f} ms"
+        )
 
 
 if __name__ == "__main__":
