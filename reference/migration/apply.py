@@ -65,8 +65,11 @@ class ApplyReport:
 
 
 def connect(database_url: str) -> Connection:
-    """An autocommit connection for the migration (CONCURRENTLY needs one)."""
-    return psycopg.connect(database_url, autocommit=True, application_name="chatgate migrate")
+    """An autocommit connection for the migration (CONCURRENTLY needs one), marked so the
+    baseline triggers tell its changes from the application's."""
+    conn = psycopg.connect(database_url, autocommit=True, application_name="chatgate migrate")
+    conn.execute("SET chatgate.migrating = 'on'")
+    return conn
 
 
 def refuse_foreign_state(conn: Connection) -> None:

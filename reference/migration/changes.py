@@ -31,16 +31,22 @@ def _remember(
     params: dict[str, Any],
     reason: str,
     *,
-    removed: bool,
+    columns: tuple[str, ...] = (),
+    removed: bool = False,
 ) -> None:
-    """Keep the rows `ids_sql` selects as they are now (the first time only)."""
+    """Keep the rows `ids_sql` selects as they are now, before the migration changes
+    `columns` of them (or removes them). A row kept before keeps its first image; the
+    columns add up."""
+    original = f"{SCHEMA}.original_rows"
     conn.execute(
-        f"INSERT INTO {SCHEMA}.original_rows (table_name, row_id, row, reason, removed) "
-        f"SELECT '{table}', t.id, to_jsonb(t), %(reason)s, %(removed)s "
+        f"INSERT INTO {original} (table_name, row_id, row, columns, reason, removed) "
+        f"SELECT '{table}', t.id, to_jsonb(t), %(columns)s, %(reason)s, %(removed)s "
         f"FROM {table} t WHERE t.id IN ({ids_sql}) "
-        "ON CONFLICT (table_name, row_id) DO UPDATE SET removed = excluded.removed OR "
-        f"{SCHEMA}.original_rows.removed",
-        {**params, "reason": reason, "removed": removed},
+        "ON CONFLICT (table_name, row_id) DO UPDATE SET "
+        f"removed = excluded.removed OR {original}.removed, "
+        f"columns = ARRAY(SELECT DISTINCT unnest({original}.columns || excluded.columns) "
+        "ORDER BY 1)",
+        {**params, "columns": list(columns), "reason": reason, "removed": removed},
     )
 
 
@@ -80,7 +86,7 @@ def backfill(conn: Connection, actor: Actor, low: int, high: int) -> int:
     else:
         stale = f"SELECT t.id FROM {table} t WHERE {in_range} AND {owner} <> t.{user}"
         reason = "user id corrected to the profile's user"
-        _remember(conn, table, stale, params, reason, removed=False)
+        _remember(conn, table, stale, params, reason, columns=(user,))
         changed = conn.execute(
             f"UPDATE {table} t SET {user} = {owner} WHERE {in_range} AND {owner} <> t.{user}",
             params,
@@ -199,7 +205,8 @@ def collapse_batch(conn: Connection, policy: Collapse, groups: int) -> int:
         _remember(conn, policy.table, unnested, {"others": others}, reason, removed=True)
         if policy.merged:
             merged = f"merged by the {policy.name} policy"
-            _remember(conn, policy.table, "%(keep)s", {"keep": keep}, merged, removed=False)
+            columns = tuple(policy.merged)
+            _remember(conn, policy.table, "%(keep)s", {"keep": keep}, merged, columns=columns)
             sets = ", ".join(f"{column} = a.{column}" for column in policy.merged)
             aggregates = ", ".join(f"{expr} AS {column}" for column, expr in policy.merged.items())
             conn.execute(
@@ -232,14 +239,9 @@ def merge_direct_batch(conn: Connection, groups: int) -> int:
         keep, others = ids[0], ids[1:]
         for table in REPOINTED:
             moving = f"SELECT id FROM {table} WHERE conversation_id = ANY(%(others)s)"
-            _remember(
-                conn,
-                table,
-                moving,
-                {"others": others},
-                f"moved into conversation {keep}",
-                removed=False,
-            )
+            reason = f"moved into conversation {keep}"
+            params = {"others": others}
+            _remember(conn, table, moving, params, reason, columns=("conversation_id",))
             conn.execute(
                 f"UPDATE {table} SET conversation_id = %s WHERE conversation_id = ANY(%s)",
                 (keep, others),

@@ -26,12 +26,35 @@ RETURNS integer LANGUAGE sql STABLE AS $$
         conversation)
 $$;
 
-CREATE OR REPLACE FUNCTION chatgate_migration.remember(tbl text, written jsonb, why text)
+-- A row written into a merged conversation, kept as written (rollback moves it back).
+CREATE OR REPLACE FUNCTION chatgate_migration.remember_repointed(tbl text, written jsonb)
 RETURNS void LANGUAGE sql AS $$
-    INSERT INTO chatgate_migration.original_rows (table_name, row_id, row, reason)
-    VALUES (tbl, (written ->> 'id')::integer, written, why)
+    INSERT INTO chatgate_migration.original_rows (table_name, row_id, row, columns, reason)
+    VALUES (tbl, (written ->> 'id')::integer, written, ARRAY['conversation_id'],
+            'written into a merged conversation')
     ON CONFLICT DO NOTHING
 $$;
+
+-- The application changed or removed a row after the verify baseline was taken:
+-- the baseline follows, so verify judges only what the migration did. (The
+-- migration's own session sets chatgate.migrating and is not followed.)
+CREATE OR REPLACE FUNCTION chatgate_migration.follow_application() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('chatgate.migrating', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        DELETE FROM chatgate_migration.checksums
+        WHERE table_name = TG_TABLE_NAME AND row_id = OLD.id;
+    ELSE
+        UPDATE chatgate_migration.checksums
+        SET digest = md5((to_jsonb(NEW) - 'created_by_user_id' - 'merged_into_id'
+                          - 'pinned_by_user_id')::text)
+        WHERE table_name = TG_TABLE_NAME AND row_id = NEW.id;
+    END IF;
+    RETURN NULL;
+END $$;
 
 CREATE OR REPLACE FUNCTION chatgate_migration.keep_conversations() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -51,8 +74,7 @@ BEGIN
     END IF;
     IF TG_OP = 'INSERT' THEN
         IF chatgate_migration.landing(NEW.conversation_id) <> NEW.conversation_id THEN
-            PERFORM chatgate_migration.remember(TG_TABLE_NAME, to_jsonb(NEW),
-                                                'written into a merged conversation');
+            PERFORM chatgate_migration.remember_repointed(TG_TABLE_NAME, to_jsonb(NEW));
             NEW.conversation_id := chatgate_migration.landing(NEW.conversation_id);
         END IF;
         IF EXISTS (SELECT 1 FROM conversation_participants t
@@ -75,8 +97,7 @@ BEGIN
             NEW.pinned_by_profile_type, NEW.pinned_by_profile_id);
     END IF;
     IF TG_OP = 'INSERT' AND chatgate_migration.landing(NEW.conversation_id) <> NEW.conversation_id THEN
-        PERFORM chatgate_migration.remember(TG_TABLE_NAME, to_jsonb(NEW),
-                                            'written into a merged conversation');
+        PERFORM chatgate_migration.remember_repointed(TG_TABLE_NAME, to_jsonb(NEW));
         NEW.conversation_id := chatgate_migration.landing(NEW.conversation_id);
     END IF;
     RETURN NEW;
@@ -119,8 +140,7 @@ BEGIN
             NEW.caller_profile_type, NEW.caller_profile_id);
     END IF;
     IF TG_OP = 'INSERT' AND chatgate_migration.landing(NEW.conversation_id) <> NEW.conversation_id THEN
-        PERFORM chatgate_migration.remember(TG_TABLE_NAME, to_jsonb(NEW),
-                                            'written into a merged conversation');
+        PERFORM chatgate_migration.remember_repointed(TG_TABLE_NAME, to_jsonb(NEW));
         NEW.conversation_id := chatgate_migration.landing(NEW.conversation_id);
     END IF;
     RETURN NEW;
@@ -175,3 +195,20 @@ CREATE OR REPLACE TRIGGER chatgate_keep BEFORE INSERT OR UPDATE ON blocked_chat_
     FOR EACH ROW EXECUTE FUNCTION chatgate_migration.keep_blocked_chat_contacts();
 CREATE OR REPLACE TRIGGER chatgate_keep BEFORE INSERT OR UPDATE ON chat_settings
     FOR EACH ROW EXECUTE FUNCTION chatgate_migration.keep_chat_settings();
+
+CREATE OR REPLACE TRIGGER chatgate_baseline AFTER UPDATE OR DELETE ON conversations
+    FOR EACH ROW EXECUTE FUNCTION chatgate_migration.follow_application();
+CREATE OR REPLACE TRIGGER chatgate_baseline AFTER UPDATE OR DELETE ON conversation_participants
+    FOR EACH ROW EXECUTE FUNCTION chatgate_migration.follow_application();
+CREATE OR REPLACE TRIGGER chatgate_baseline AFTER UPDATE OR DELETE ON chat_messages
+    FOR EACH ROW EXECUTE FUNCTION chatgate_migration.follow_application();
+CREATE OR REPLACE TRIGGER chatgate_baseline AFTER UPDATE OR DELETE ON message_reactions
+    FOR EACH ROW EXECUTE FUNCTION chatgate_migration.follow_application();
+CREATE OR REPLACE TRIGGER chatgate_baseline AFTER UPDATE OR DELETE ON message_read_receipts
+    FOR EACH ROW EXECUTE FUNCTION chatgate_migration.follow_application();
+CREATE OR REPLACE TRIGGER chatgate_baseline AFTER UPDATE OR DELETE ON call_logs
+    FOR EACH ROW EXECUTE FUNCTION chatgate_migration.follow_application();
+CREATE OR REPLACE TRIGGER chatgate_baseline AFTER UPDATE OR DELETE ON blocked_chat_contacts
+    FOR EACH ROW EXECUTE FUNCTION chatgate_migration.follow_application();
+CREATE OR REPLACE TRIGGER chatgate_baseline AFTER UPDATE OR DELETE ON chat_settings
+    FOR EACH ROW EXECUTE FUNCTION chatgate_migration.follow_application();

@@ -78,11 +78,14 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.ledger (
     started_at  timestamptz NOT NULL DEFAULT now(),
     finished_at timestamptz
 );
--- Each legacy row as it was before the migration first changed or removed it.
+-- Each legacy row as it was before the migration first changed or removed it, and
+-- which of its columns the migration changed (rollback restores those, or the whole
+-- row when it was removed).
 CREATE TABLE IF NOT EXISTS {SCHEMA}.original_rows (
     table_name text NOT NULL,
     row_id     integer NOT NULL,
     row        jsonb NOT NULL,
+    columns    text[] NOT NULL,
     reason     text NOT NULL,
     removed    boolean NOT NULL DEFAULT false,
     PRIMARY KEY (table_name, row_id)
