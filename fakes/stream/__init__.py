@@ -5,8 +5,9 @@ One dispatcher (`FakeStream.dispatch`) serves every transport: the
 for the standalone server.
 """
 
-from .dispatcher import FakeResponse, FakeStream
+from .dispatcher import FakeStream
 from .errors import ErrorCode, StreamError
 from .handlers.channels import distinct_channel_id
+from .response import FakeResponse
 
 __all__ = ["ErrorCode", "FakeResponse", "FakeStream", "StreamError", "distinct_channel_id"]

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from chatgate.http.jsonbody import Undecodable, decode_json
 
 from .auth import Principal
-from .errors import input_error
-from .models import AppState
+from .errors import input_error, not_found
+from .models import AppState, Channel
 
 if TYPE_CHECKING:
     from .ratelimits import RateLimits
@@ -29,6 +29,15 @@ class Call:
     @property
     def now(self) -> datetime:
         return self.app.clock.now()
+
+    def channel(self) -> Channel:
+        """The channel the path's type and id address, or Stream's not-found error."""
+        cid = f"{self.params['type']}:{self.params['id']}"
+        channel = self.app.live_channel(cid)
+        if channel is None:
+            # UNCONFIRMED text; the live API mentions "Can't find channel".
+            raise not_found(f'Can\'t find channel with id "{cid}"')
+        return channel
 
     def payload(self) -> dict[str, Any]:
         """The JSON object in the `payload` query parameter used by GET queries."""

@@ -12,16 +12,16 @@ import json
 import logging
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from chatgate.http.jsonbody import Undecodable, decode_json
 
 from . import render
 from .clock import Clock, bounded, later, parse_stream_time, stream_time
+from .faults import Faults
+from .journal import Journal
 from .models import AppState
-
-if TYPE_CHECKING:
-    from .dispatcher import FakeResponse, FakeStream
+from .response import FakeResponse
 
 log = logging.getLogger("chatgate.fake_stream")
 
@@ -91,10 +91,23 @@ def dump_app(app: AppState) -> dict[str, Any]:
         }
 
 
+class Controlled(Protocol):
+    """What the control plane drives: the parts of a `FakeStream` it reaches."""
+
+    clock: Clock
+    journal: Journal
+    faults: Faults
+
+    def apps(self) -> list[AppState]: ...
+    def register_app(self, api_key: str, api_secret: str) -> AppState: ...
+    def reset(self, *, configuration: bool = False) -> None: ...
+    def seed(self, seed: int | None) -> None: ...
+
+
 class ControlPlane:
     """HTTP face of the fake's test controls."""
 
-    def __init__(self, fake: FakeStream) -> None:
+    def __init__(self, fake: Controlled) -> None:
         self.fake = fake
 
     def handle(
@@ -106,8 +119,6 @@ class ControlPlane:
         raw: bytes,
     ) -> FakeResponse:
         """Serve one control request; `headers` have lowercase names. Never raises."""
-        from .dispatcher import FakeResponse
-
         try:
             body = _json_object(headers, raw)
             status, payload = self._route(method, path[len(CONTROL_PREFIX) :] or "/", query, body)

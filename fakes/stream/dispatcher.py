@@ -12,12 +12,11 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from email.utils import formatdate
 from typing import Any
 from urllib.parse import parse_qsl
 
-from chatgate.http.answer import JSON_HEADERS, HttpAnswer
+from chatgate.http.answer import JSON_HEADERS
 from chatgate.http.jsonbody import Undecodable, decode_json
 
 from .auth import Principal, TokenCache, authenticate
@@ -30,20 +29,13 @@ from .journal import Journal
 from .models import AppState
 from .permissions import denied
 from .ratelimits import RateLimits
+from .response import UNMATCHED_OPERATION, FakeResponse
 from .routes import ROUTES, Route, match
 
 log = logging.getLogger("chatgate.fake_stream")
 
-UNMATCHED_OPERATION = "Unknown"
 # The live API's size limit is not documented (UNCONFIRMED); 5 MiB is generous.
 MAX_BODY_BYTES = 5 * 1024 * 1024
-
-
-@dataclass
-class FakeResponse(HttpAnswer):
-    """An answer of the fake, with the Stream operation it served (for transports' logs)."""
-
-    operation: str = UNMATCHED_OPERATION
 
 
 def _duration(started: float) -> str:

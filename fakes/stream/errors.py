@@ -79,20 +79,18 @@ class StreamError(Exception):
         *,
         status: int | None = None,
         exception_fields: dict[str, str] | None = None,
-        operation: str | None = None,
     ) -> None:
         super().__init__(reason)
         self.code = int(code)
         self.reason = reason
         self.status = status if status is not None else status_for_code(self.code)
         self.exception_fields = exception_fields
-        self.operation = operation
 
     def body(self, operation: str, duration: str) -> dict[str, Any]:
         """The JSON body Stream sends for this error from `operation`."""
         body: dict[str, Any] = {
             "code": self.code,
-            "message": f'{self.operation or operation} failed with error: "{self.reason}"',
+            "message": f'{operation} failed with error: "{self.reason}"',
             "exception_fields": self.exception_fields,
             "StatusCode": self.status,
             "duration": duration,

@@ -1,7 +1,8 @@
 """The fake's state: one `AppState` per api_key, guarded by one lock.
 
-Models hold data only; handlers change them and `render` turns them into
-Stream's JSON shapes.
+Handlers check requests and make the changes of their own operation; changes
+that several operations share are methods of `AppState`. `render` turns the
+models into Stream's JSON shapes.
 """
 
 from __future__ import annotations
@@ -267,6 +268,40 @@ class AppState:
         """The channel if it exists and is not deleted."""
         channel = self.channels.get(cid)
         return channel if channel is not None and channel.deleted_at is None else None
+
+    def add_message(self, channel: Channel, message: Message) -> None:
+        """Store a new message in `channel`: a reply counts in its parent's thread, and a
+        message shown in the channel shows a hidden channel again and counts as unread."""
+        ban = self.active_ban(message.user_id, channel.cid)
+        message.shadowed = ban is not None and ban.shadow
+        channel.hidden_for.clear()
+        self.messages[message.id] = message
+        channel.message_ids.append(message.id)
+        parent = self.messages.get(message.parent_id) if message.parent_id else None
+        if parent is not None:
+            parent.reply_count += 1
+        if parent is None or message.show_in_channel:
+            self._count_unread(channel, message)
+
+    def _count_unread(self, channel: Channel, message: Message) -> None:
+        now = message.created_at
+        channel.last_message_at = now
+        channel.updated_at = now
+        for uid in channel.members:
+            read = channel.reads.setdefault(uid, Read(last_read=channel.created_at))
+            if uid == message.user_id:
+                read.last_read = now
+                read.unread_messages = 0
+                read.last_read_message_id = message.id
+            else:
+                read.unread_messages += 1
+
+    def new_task(self, result: dict[str, Any]) -> Task:
+        """Record an async task; the fake completes it at once (moto's immediate progression)."""
+        now = self.clock.now()
+        task = Task(id=self.ids.uuid(), created_at=now, updated_at=now, result=result)
+        self.tasks[task.id] = task
+        return task
 
     def remove_message(self, message: Message) -> None:
         """Hard-delete a message: gone from the store, its channel and its thread count."""

@@ -10,9 +10,10 @@ from stream_chat import StreamChat
 from chatgate.http import BodyLimit, LoopbackServer, asgi_app
 
 from .credentials import Credentials, default_credentials
-from .dispatcher import MAX_BODY_BYTES, UNMATCHED_OPERATION, FakeResponse, FakeStream
+from .dispatcher import MAX_BODY_BYTES, FakeStream
 from .errors import ErrorCode, StreamError
 from .lifecycle import FakeAppHandle
+from .response import UNMATCHED_OPERATION, FakeResponse
 from .routes import match
 
 

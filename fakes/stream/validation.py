@@ -13,12 +13,10 @@ from .errors import StreamError, input_error
 
 USER_ID_RE = re.compile(r"^[@\w-]*$", re.ASCII)
 CHANNEL_ID_RE = re.compile(r"^[\w-]*$", re.ASCII)
-CHANNEL_TYPE_RE = re.compile(r"^[\w-]*$", re.ASCII)
 ROLE_NAME_RE = re.compile(r"^[\w-]*$", re.ASCII)
 
 MAX_USER_ID = 255
 MAX_CHANNEL_ID = 64
-MAX_CHANNEL_TYPE = 64
 MAX_MESSAGE_ID = 255
 MAX_ROLE_NAME = 64  # CreateRoleRequest.name maxLength (PROTO)
 MAX_BATCH = 100

@@ -21,6 +21,7 @@ from ..permissions import (
     require_channel_access,
     require_create_channel,
 )
+from ..posting import post_message
 from ..validation import (
     MAX_BATCH,
     RESERVED_CHANNEL_FIELDS,
@@ -34,8 +35,6 @@ from ..validation import (
     query_bool,
     required,
 )
-from .messages import live_channel, post_message
-from .users import new_task
 
 _MEMBER_LIST_KEYS = ("add_members", "remove_members", "add_moderators", "demote_moderators")
 
@@ -260,7 +259,7 @@ def _user_list(body: dict[str, Any], key: str) -> list[str]:
 def update_channel(call: Call) -> dict[str, Any]:
     """POST /channels/{type}/{id} (UpdateChannel): data, members, moderators, roles, message."""
     app, body = call.app, call.body
-    channel = live_channel(call)
+    channel = call.channel()
     data = optional(body, "data", dict)
     custom = _custom_data(data) if data is not None else None
     add = _member_entries(body["add_members"], "add_members") if body.get("add_members") else []
@@ -314,7 +313,7 @@ def update_channel(call: Call) -> dict[str, Any]:
 def delete_channel(call: Call) -> dict[str, Any]:
     """DELETE /channels/{type}/{id} (DeleteChannel): soft by default, hard on request."""
     app = call.app
-    channel = live_channel(call)
+    channel = call.channel()
     now = call.now
     channel.deleted_at = now
     body = render.channel(app, channel)
@@ -325,7 +324,7 @@ def delete_channel(call: Call) -> dict[str, Any]:
 def update_channel_partial(call: Call) -> dict[str, Any]:
     """PATCH /channels/{type}/{id} (UpdateChannelPartial): set and unset custom fields."""
     app, body = call.app, call.body
-    channel = live_channel(call)
+    channel = call.channel()
     to_set = optional(body, "set", dict) or {}
     to_unset = optional(body, "unset", list) or []
     custom = _custom_data(to_set)
@@ -344,7 +343,7 @@ def update_channel_partial(call: Call) -> dict[str, Any]:
 def truncate_channel(call: Call) -> dict[str, Any]:
     """POST /channels/{type}/{id}/truncate (TruncateChannel): hide (or delete) the history."""
     app, body = call.app, call.body
-    channel = live_channel(call)
+    channel = call.channel()
     hard = bool(optional(body, "hard_delete", bool))
     truncated_at = optional(body, "truncated_at", str)
     now = call.now
@@ -379,7 +378,7 @@ def _timestamp(text: str, path: str) -> datetime:
 
 def hide_channel(call: Call) -> dict[str, Any]:
     """POST /channels/{type}/{id}/hide (HideChannel): out of the user's lists until a message."""
-    channel = live_channel(call)
+    channel = call.channel()
     user_id = acting_user(call, call.body)
     require_channel_access(call, channel)
     channel.hidden_for.add(user_id)
@@ -390,7 +389,7 @@ def hide_channel(call: Call) -> dict[str, Any]:
 
 def show_channel(call: Call) -> dict[str, Any]:
     """POST /channels/{type}/{id}/show (ShowChannel)."""
-    channel = live_channel(call)
+    channel = call.channel()
     user_id = acting_user(call, call.body)
     channel.hidden_for.discard(user_id)
     return {}
@@ -417,4 +416,4 @@ def delete_channels(call: Call) -> dict[str, Any]:
             continue
         app.delete_channel(channel, hard=hard, now=now)
         result[cid] = {"status": "ok"}
-    return {"task_id": new_task(app, result).id}
+    return {"task_id": app.new_task(result).id}

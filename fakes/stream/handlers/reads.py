@@ -11,13 +11,12 @@ from ..models import Read
 from ..permissions import acting_user, require_channel_access
 from ..render import user_ref
 from ..validation import optional
-from .messages import live_channel
 
 
 def mark_read(call: Call) -> dict[str, Any]:
     """POST /channels/{type}/{id}/read (MarkRead): the user has read up to now (or a message)."""
     app = call.app
-    channel = live_channel(call)
+    channel = call.channel()
     user_id = acting_user(call, call.body)
     require_channel_access(call, channel)
     message_id = optional(call.body, "message_id", str)

@@ -11,7 +11,7 @@ from ..call import Call
 from ..clock import stream_time
 from ..errors import input_error, not_found
 from ..filters import compile_filter, parse_sort, sort_documents
-from ..models import AppState, Task, User
+from ..models import AppState, User
 from ..validation import (
     RESERVED_USER_FIELDS,
     check_batch,
@@ -271,14 +271,6 @@ def _enum(body: dict[str, Any], key: str, allowed: tuple[str, ...]) -> str | Non
     return value
 
 
-def new_task(app: AppState, result: dict[str, Any]) -> Task:
-    """Record an async task; the fake completes it at once (moto's immediate progression)."""
-    now = app.clock.now()
-    task = Task(id=app.ids.uuid(), created_at=now, updated_at=now, result=result)
-    app.tasks[task.id] = task
-    return task
-
-
 def delete_users(call: Call) -> dict[str, Any]:
     """POST /users/delete (DeleteUsers): batch delete, answered with a task id."""
     body = call.body
@@ -302,7 +294,7 @@ def delete_users(call: Call) -> dict[str, Any]:
             app, uid, hard=mode != "soft", messages=messages, conversations=conversations, now=now
         )
         result[uid] = {"status": "ok"}
-    return {"task_id": new_task(app, result).id}
+    return {"task_id": app.new_task(result).id}
 
 
 def restore_users(call: Call) -> dict[str, Any]:
@@ -351,7 +343,7 @@ def deactivate_users(call: Call) -> dict[str, Any]:
     for record in records:
         _deactivate(app, record, mark, call.now)
     users = [render.user(record, app) for record in records]
-    return {"task_id": new_task(app, {"users": users}).id}
+    return {"task_id": app.new_task({"users": users}).id}
 
 
 def reactivate_user(call: Call) -> dict[str, Any]:

@@ -1,0 +1,121 @@
+"""New messages from request bodies: checked and built, then stored by the state model.
+
+Shared by SendMessage and the message an UpdateChannel or TruncateChannel may carry.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .call import Call
+from .errors import ErrorCode, StreamError, input_error
+from .models import AppState, Channel, Message
+from .permissions import acting_user, require_channel_access
+from .validation import (
+    MAX_MESSAGE_ID,
+    RESERVED_MESSAGE_FIELDS,
+    check_reserved,
+    check_user_id,
+    expect,
+    optional,
+)
+
+# Fields with a fixed meaning; everything else is custom data, flattened.
+_KNOWN_FIELDS = frozenset(
+    {
+        "id",
+        "text",
+        "type",
+        "user",
+        "user_id",
+        "parent_id",
+        "show_in_channel",
+        "attachments",
+        "mentioned_users",
+        "silent",
+        "html",
+        "mml",
+    }
+)
+_SENDABLE_TYPES = ("regular", "system")
+_MAX_ATTACHMENTS = 30
+
+
+def check_content(app: AppState, channel: Channel, raw: dict[str, Any]) -> None:
+    check_reserved(raw, RESERVED_MESSAGE_FIELDS, "message.")
+    text = optional(raw, "text", str, "message.text") or ""
+    limit = app.channel_types.get(channel.type, {}).get("max_message_length", 5000)
+    if len(text) > limit:
+        raise StreamError(
+            ErrorCode.MESSAGE_TOO_LONG,
+            f"message is too long: {len(text)} characters, the maximum is {limit}",
+        )
+    attachments = optional(raw, "attachments", list, "message.attachments") or []
+    if len(attachments) > _MAX_ATTACHMENTS:
+        raise input_error(f"message.attachments must contain at most {_MAX_ATTACHMENTS} items")
+    for index, item in enumerate(attachments):
+        expect(item, dict, f"message.attachments[{index}]")
+    for index, uid in enumerate(optional(raw, "mentioned_users", list) or []):
+        check_user_id(uid, f"message.mentioned_users[{index}]")
+        if app.live_user(uid) is None:
+            raise input_error(f"the user {uid} does not exist")
+    optional(raw, "silent", bool, "message.silent")
+    optional(raw, "show_in_channel", bool, "message.show_in_channel")
+
+
+def custom_fields(raw: dict[str, Any]) -> dict[str, Any]:
+    return {k: copy.deepcopy(v) for k, v in raw.items() if k not in _KNOWN_FIELDS}
+
+
+def post_message(call: Call, channel: Channel, raw: Any) -> Message:
+    """Check `raw` and store it as a new message in `channel`; nothing is written if it fails."""
+    expect(raw, dict, "message")
+    app = call.app
+    author = acting_user(call, raw, "message")
+    require_channel_access(call, channel, "CreateMessage")
+    check_content(app, channel, raw)
+    message_id = optional(raw, "id", str, "message.id")
+    if message_id is not None:
+        if not message_id or len(message_id) > MAX_MESSAGE_ID:
+            raise input_error(f"message.id must be 1 to {MAX_MESSAGE_ID} characters")
+        if "," in message_id or "%" in message_id:
+            raise input_error('message.id cannot contain "," or "%"')
+        if message_id in app.messages:
+            # UNCONFIRMED text.
+            raise input_error(f"a message with ID {message_id} already exists")
+    kind = optional(raw, "type", str, "message.type") or "regular"
+    if kind not in _SENDABLE_TYPES:
+        raise input_error(f'message.type "{kind}" is not allowed, use one of regular, system')
+    parent = _parent(app, channel, optional(raw, "parent_id", str, "message.parent_id"))
+    now = call.now
+    record = Message(
+        id=message_id or app.ids.uuid(),
+        cid=channel.cid,
+        user_id=author,
+        text=raw.get("text") or "",
+        created_at=now,
+        updated_at=now,
+        seq=app.next_seq(),
+        type="reply" if parent is not None else kind,
+        parent_id=parent.id if parent is not None else None,
+        show_in_channel=raw.get("show_in_channel"),
+        attachments=copy.deepcopy(raw.get("attachments") or []),
+        mentioned_users=list(raw.get("mentioned_users") or []),
+        silent=bool(raw.get("silent", False)),
+        custom=custom_fields(raw),
+    )
+    app.add_message(channel, record)
+    return record
+
+
+def _parent(app: AppState, channel: Channel, parent_id: str | None) -> Message | None:
+    if parent_id is None:
+        return None
+    parent = app.messages.get(parent_id)
+    if parent is None or parent.cid != channel.cid or parent.deleted_at is not None:
+        # UNCONFIRMED text.
+        raise input_error(f"parent message {parent_id} does not exist in channel {channel.cid}")
+    if parent.parent_id is not None:
+        raise StreamError(ErrorCode.MULTIPLE_NESTING_LEVEL, "replies to a reply are not allowed")
+    return parent
