@@ -163,6 +163,9 @@ PLAIN_INDEXES = (
     ("idx_read_receipts_user", "message_read_receipts (user_id)"),
 )
 
+# The triggers compat.sql puts on every chat table.
+TRIGGERS = ("chatgate_keep", "chatgate_baseline")
+
 
 def compat_sql() -> str:
     return resources.files(__package__).joinpath("compat.sql").read_text()
