@@ -17,12 +17,9 @@ from typing import Any
 import jwt
 from jwt.algorithms import HMACAlgorithm
 
+from . import texts
 from .errors import ErrorCode, StreamError
 from .models import AppState
-
-# Go's JWT library says this for an empty or non-JWT token (seen live for a
-# malformed token); for a missing header the live text is UNCONFIRMED.
-MALFORMED_TOKEN = "JWTAuth error: token contains an invalid number of segments"
 
 
 @dataclass(frozen=True)
@@ -105,16 +102,15 @@ def authenticate(
     """Resolve the app and the caller, or raise Stream's 401 error."""
     api_key = query.get("api_key")
     if not api_key:
-        raise StreamError(ErrorCode.ACCESS_KEY, "api_key not provided")
+        raise StreamError(ErrorCode.ACCESS_KEY, texts.API_KEY_MISSING)
     app = lookup_app(api_key)
     if app is None:
-        # UNCONFIRMED: the current live text for an unknown key (older: this one).
-        raise StreamError(ErrorCode.ACCESS_KEY, "api_key is invalid")
+        raise StreamError(ErrorCode.ACCESS_KEY, texts.API_KEY_INVALID)
     if headers.get("stream-auth-type", "").lower() != "jwt":
-        raise StreamError(ErrorCode.AUTHENTICATION, "stream-auth-type missing or invalid")
+        raise StreamError(ErrorCode.AUTHENTICATION, texts.AUTH_TYPE_INVALID)
     token = headers.get("authorization", "").strip()
     if token.count(".") != 2:
-        raise StreamError(ErrorCode.AUTHENTICATION, MALFORMED_TOKEN)
+        raise StreamError(ErrorCode.AUTHENTICATION, texts.MALFORMED_TOKEN)
     return app, _principal(tokens.claims(token, app.api_secret), now)
 
 
@@ -127,10 +123,10 @@ def _signed_claims(token: str, secret: str) -> Mapping[str, Any]:
             options={"verify_exp": False, "verify_nbf": False, "verify_iat": False},
         )
     except jwt.InvalidSignatureError as exc:
-        raise StreamError(ErrorCode.AUTHENTICATION, "Token signature is invalid") from exc
+        raise StreamError(ErrorCode.AUTHENTICATION, texts.SIGNATURE_INVALID) from exc
     except jwt.PyJWTError as exc:
         # An alg other than HS256, bad base64 or bad JSON: Stream cannot verify it.
-        raise StreamError(ErrorCode.AUTHENTICATION, "Token signature is invalid") from exc
+        raise StreamError(ErrorCode.AUTHENTICATION, texts.SIGNATURE_INVALID) from exc
 
 
 def _principal(claims: Mapping[str, Any], now: datetime) -> Principal:
@@ -140,22 +136,15 @@ def _principal(claims: Mapping[str, Any], now: datetime) -> Principal:
     user_id = claims.get("user_id")
     if isinstance(user_id, str) and user_id:
         return Principal(server=False, user_id=user_id)
-    # UNCONFIRMED text: a validly signed token that names neither server nor user.
-    raise StreamError(ErrorCode.AUTHENTICATION, "JWTAuth error: token has no user_id claim")
+    raise StreamError(ErrorCode.AUTHENTICATION, texts.TOKEN_WITHOUT_USER)
 
 
 def _check_times(claims: Mapping[str, object], now: float) -> None:
     # Checked against the fake's clock so tests can expire tokens without waiting.
     exp, nbf, iat = claims.get("exp"), claims.get("nbf"), claims.get("iat")
     if isinstance(exp, (int, float)) and now >= exp:
-        raise StreamError(ErrorCode.TOKEN_EXPIRED, "JWTAuth error: token is expired (exp)")
+        raise StreamError(ErrorCode.TOKEN_EXPIRED, texts.TOKEN_EXPIRED)
     if isinstance(nbf, (int, float)) and now < nbf:
-        # UNCONFIRMED text.
-        raise StreamError(
-            ErrorCode.TOKEN_NOT_VALID_YET, "JWTAuth error: token is not valid yet (nbf)"
-        )
+        raise StreamError(ErrorCode.TOKEN_NOT_VALID_YET, texts.TOKEN_NOT_VALID_YET)
     if isinstance(iat, (int, float)) and now < iat:
-        # UNCONFIRMED text.
-        raise StreamError(
-            ErrorCode.TOKEN_USED_BEFORE_IAT, "JWTAuth error: token used before issued (iat)"
-        )
+        raise StreamError(ErrorCode.TOKEN_USED_BEFORE_IAT, texts.TOKEN_USED_BEFORE_IAT)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from chatgate.http.jsonbody import Undecodable, decode_json
 
+from . import texts
 from .auth import Principal
 from .errors import input_error, not_found
 from .models import AppState, Channel
@@ -35,15 +36,14 @@ class Call:
         cid = f"{self.params['type']}:{self.params['id']}"
         channel = self.app.live_channel(cid)
         if channel is None:
-            # UNCONFIRMED text; the live API mentions "Can't find channel".
-            raise not_found(f'Can\'t find channel with id "{cid}"')
+            raise not_found(texts.CHANNEL_NOT_FOUND.format(cid=cid))
         return channel
 
     def payload(self) -> dict[str, Any]:
         """The JSON object in the `payload` query parameter used by GET queries."""
         raw = self.query.get("payload")
         if raw is None:
-            raise input_error("payload is a required field")
+            raise input_error(texts.REQUIRED_FIELD.format(path="payload"))
         value = decode_json(raw)
         if isinstance(value, Undecodable):
             raise input_error(f"payload is not valid JSON: {value.error}")

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl
 from chatgate.http.answer import JSON_HEADERS
 from chatgate.http.jsonbody import Undecodable, decode_json
 
+from . import texts
 from .auth import Principal, TokenCache, authenticate
 from .call import Call
 from .clock import Clock, IdGenerator
@@ -158,11 +159,7 @@ class FakeStream:
                     f"{method} {path} is not a Stream Chat endpoint implemented by chatgate's fake",
                 )
             if not allowed:
-                # UNCONFIRMED text: the live 429 body is not on record.
-                raise StreamError(
-                    ErrorCode.RATE_LIMIT,
-                    "Too many requests, check response headers for more information.",
-                )
+                raise StreamError(ErrorCode.RATE_LIMIT, texts.RATE_LIMITED)
             app, principal = authenticate(
                 params, lowered, self._lookup_app, self.clock.now(), self.tokens
             )
@@ -225,7 +222,7 @@ class FakeStream:
         parsed: Any,
     ) -> tuple[int, dict[str, Any]]:
         if len(raw) > MAX_BODY_BYTES:
-            raise StreamError(ErrorCode.PAYLOAD_TOO_BIG, "request body is too large")
+            raise StreamError(ErrorCode.PAYLOAD_TOO_BIG, texts.PAYLOAD_TOO_BIG)
         body = _require_object(parsed)
         with app.lock:
             if not principal.server and not route.client_side:

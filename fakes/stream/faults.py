@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import texts
 from .errors import ErrorCode, StreamError, status_for_code
 
 _KINDS = ("error", "rate_limit", "latency", "drop")
@@ -57,7 +58,7 @@ class FaultRule:
             # UNCONFIRMED text: the live 429 body is not on record.
             return StreamError(
                 ErrorCode.RATE_LIMIT,
-                self.message or "Too many requests, check response headers for more information.",
+                self.message or texts.RATE_LIMITED,
                 status=self.status or 429,
             )
         return StreamError(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import texts
 from .call import Call
 from .errors import StreamError, input_error, not_allowed
 from .models import AppState, Channel
@@ -53,7 +54,7 @@ def acting_user(call: Call, body: dict[str, Any], path: str = "") -> str:
         )
     check_user_id(user_id, f"{prefix}user.id")
     if call.app.live_user(user_id) is None:
-        raise input_error(f"the user {user_id} does not exist")
+        raise input_error(texts.USER_DOES_NOT_EXIST.format(user_id=user_id))
     return str(user_id)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from . import texts
 from .call import Call
 from .errors import ErrorCode, StreamError, input_error
 from .models import AppState, Channel, Message
@@ -59,7 +60,7 @@ def check_content(app: AppState, channel: Channel, raw: dict[str, Any]) -> None:
     for index, uid in enumerate(optional(raw, "mentioned_users", list) or []):
         check_user_id(uid, f"message.mentioned_users[{index}]")
         if app.live_user(uid) is None:
-            raise input_error(f"the user {uid} does not exist")
+            raise input_error(texts.USER_DOES_NOT_EXIST.format(user_id=uid))
     optional(raw, "silent", bool, "message.silent")
     optional(raw, "show_in_channel", bool, "message.show_in_channel")
 

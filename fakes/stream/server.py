@@ -9,6 +9,7 @@ from stream_chat import StreamChat
 
 from chatgate.http import BodyLimit, LoopbackServer, asgi_app
 
+from . import texts
 from .credentials import Credentials, default_credentials
 from .dispatcher import MAX_BODY_BYTES, FakeStream
 from .errors import ErrorCode, StreamError
@@ -21,7 +22,7 @@ def too_large(method: str, path: str) -> FakeResponse:
     """Stream's 413 (code 22) for a body over the limit, sent before it is read whole."""
     found = match(method.upper(), path)
     operation = found[0].operation if found else UNMATCHED_OPERATION
-    error = StreamError(ErrorCode.PAYLOAD_TOO_BIG, "request body is too large")
+    error = StreamError(ErrorCode.PAYLOAD_TOO_BIG, texts.PAYLOAD_TOO_BIG)
     payload = error.body(operation, "0.00ms")
     return FakeResponse(error.status, json.dumps(payload).encode(), operation=operation)
 

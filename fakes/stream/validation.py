@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from . import texts
 from .errors import StreamError, input_error
 
 USER_ID_RE = re.compile(r"^[@\w-]*$", re.ASCII)
@@ -88,7 +89,7 @@ def required(
     """`body[key]` type-checked; absent or null is `<key> is a required field`."""
     value = body.get(key)
     if value is None:
-        raise input_error(f"{path or key} is a required field")
+        raise input_error(texts.REQUIRED_FIELD.format(path=path or key))
     return expect(value, expected, path or key)
 
 
@@ -96,9 +97,9 @@ def _check_name(value: Any, path: str, pattern: re.Pattern[str], limit: int) -> 
     """A required string of at most `limit` characters matching `pattern`."""
     expect(value, str, path)
     if not value:
-        raise input_error(f"{path} is a required field")
+        raise input_error(texts.REQUIRED_FIELD.format(path=path))
     if len(value) > limit:
-        raise input_error(f"{path} max length exceeded ({limit})")
+        raise input_error(texts.MAX_LENGTH_EXCEEDED.format(path=path, limit=limit))
     if not pattern.match(value):
         raise input_error(f'{path} "{value}" invalid ("{pattern.pattern}" allowed)')
     return str(value)

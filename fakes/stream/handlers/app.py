@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import texts
 from ..call import Call
 from ..clock import stream_time
 from ..errors import not_found
@@ -52,7 +53,7 @@ def get_channel_type(call: Call) -> dict[str, Any]:
     """GET /channeltypes/{name} (GetChannelType); a missing type is a 404."""
     config = call.app.channel_types.get(call.params["name"])
     if config is None:
-        raise not_found(f'channel type "{call.params["name"]}" doesn\'t exist')
+        raise not_found(texts.CHANNEL_TYPE_NOT_FOUND.format(name=call.params["name"]))
     return _type_body(config)
 
 

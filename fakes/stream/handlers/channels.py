@@ -8,7 +8,7 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from .. import render
+from .. import render, texts
 from ..call import Call
 from ..clock import parse_stream_time, stream_time
 from ..errors import input_error, not_allowed, not_found
@@ -47,10 +47,7 @@ def distinct_channel_id(member_ids: list[str]) -> str:
 
 def missing_users_reason(missing: list[str], operation: str) -> str:
     """The exact "don't exist" text; several ids are space-separated (UNCONFIRMED, Go %v)."""
-    return (
-        f"The following users are involved in channel {operation} operation, but don't exist: "
-        f"[{' '.join(missing)}]. Please create the user objects before setting up the channel."
-    )
+    return texts.USERS_DONT_EXIST.format(operation=operation, ids=" ".join(missing))
 
 
 def _require_users(app: AppState, user_ids: list[str], operation: str) -> None:
@@ -62,8 +59,7 @@ def _require_users(app: AppState, user_ids: list[str], operation: str) -> None:
 
 def _channel_type(app: AppState, name: str) -> None:
     if name not in app.channel_types:
-        # UNCONFIRMED: status and text for an unknown channel type (contract §5.2).
-        raise not_found(f'channel type "{name}" doesn\'t exist')
+        raise not_found(texts.CHANNEL_TYPE_NOT_FOUND.format(name=name))
 
 
 def _member_entries(raw: Any, path: str) -> list[tuple[str, str | None]]:
@@ -220,7 +216,7 @@ def query_channels(call: Call) -> dict[str, Any]:
         raise input_error("watch and presence are only allowed with client side auth")
     user_id = optional(body, "user_id", str)
     if user_id is not None and app.live_user(check_user_id(user_id, "user_id")) is None:
-        raise input_error(f"the user {user_id} does not exist")
+        raise input_error(texts.USER_DOES_NOT_EXIST.format(user_id=user_id))
     viewer = call.principal.user_id or user_id
     conditions = body["filter_conditions"]
     want_hidden = conditions.get("hidden") is True
@@ -280,7 +276,7 @@ def update_channel(call: Call) -> dict[str, Any]:
             # UNCONFIRMED text (the spec only says the request fails).
             raise input_error(f"user {user_id} is not a member of channel {channel.cid}")
         if role is None:
-            raise input_error("assign_roles[].channel_role is a required field")
+            raise input_error(texts.REQUIRED_FIELD.format(path="assign_roles[].channel_role"))
     message_raw = optional(body, "message", dict)
     now = call.now
     # Everything else is validated; post_message validates before it writes,
@@ -401,7 +397,7 @@ def delete_channels(call: Call) -> dict[str, Any]:
     cids = required(body, "cids", list)
     check_batch(cids, "cids")
     if not cids:
-        raise input_error("cids is a required field")
+        raise input_error(texts.REQUIRED_FIELD.format(path="cids"))
     for index, cid in enumerate(cids):
         expect(cid, str, f"cids[{index}]")
         if ":" not in cid:
@@ -412,7 +408,7 @@ def delete_channels(call: Call) -> dict[str, Any]:
     for cid in cids:
         channel = app.live_channel(cid)
         if channel is None:
-            result[cid] = {"status": "error", "error": f'Can\'t find channel with id "{cid}"'}
+            result[cid] = {"status": "error", "error": texts.CHANNEL_NOT_FOUND.format(cid=cid)}
             continue
         app.delete_channel(channel, hard=hard, now=now)
         result[cid] = {"status": "ok"}

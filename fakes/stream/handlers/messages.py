@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .. import render
+from .. import render, texts
 from ..call import Call
 from ..clock import stream_time
 from ..errors import input_error, not_allowed, not_found
@@ -29,8 +29,7 @@ def send_message(call: Call) -> dict[str, Any]:
 def _message(call: Call, *, allow_deleted: bool = True) -> Message:
     record = call.app.messages.get(call.params["message_id"])
     if record is None or (record.deleted_at is not None and not allow_deleted):
-        # UNCONFIRMED text.
-        raise not_found(f"message with id {call.params['message_id']} doesn't exist")
+        raise not_found(texts.MESSAGE_NOT_FOUND.format(message_id=call.params["message_id"]))
     return record
 
 
@@ -60,7 +59,7 @@ def update_message(call: Call) -> dict[str, Any]:
             raise not_allowed(f"user {editor} cannot update a message of user {record.user_id}")
     channel = app.live_channel(record.cid)
     if channel is None:
-        raise not_found(f'Can\'t find channel with id "{record.cid}"')
+        raise not_found(texts.CHANNEL_NOT_FOUND.format(cid=record.cid))
     check_content(app, channel, raw)
     record.text = raw.get("text") or ""
     record.attachments = copy.deepcopy(raw.get("attachments") or [])

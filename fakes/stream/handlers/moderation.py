@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from .. import render
+from .. import render, texts
 from ..call import Call
 from ..clock import stream_time
 from ..errors import input_error, not_found
@@ -18,7 +18,7 @@ from ..validation import check_user_id, int_in_range, optional, required
 def _existing(app: AppState, user_id: Any, path: str) -> str:
     check_user_id(user_id, path)
     if app.live_user(user_id) is None:
-        raise input_error(f"the user {user_id} does not exist")
+        raise input_error(texts.USER_DOES_NOT_EXIST.format(user_id=user_id))
     return str(user_id)
 
 
@@ -30,7 +30,7 @@ def _ban_scope(call: Call, source: dict[str, Any]) -> str | None:
     if cid is None:
         return None
     if call.app.live_channel(str(cid)) is None:
-        raise not_found(f'Can\'t find channel with id "{cid}"')
+        raise not_found(texts.CHANNEL_NOT_FOUND.format(cid=cid))
     return str(cid)
 
 
@@ -107,7 +107,7 @@ def unban_user(call: Call) -> dict[str, Any]:
     app = call.app
     target = call.query.get("target_user_id")
     if not target:
-        raise input_error("target_user_id is a required field")
+        raise input_error(texts.REQUIRED_FIELD.format(path="target_user_id"))
     check_user_id(target, "target_user_id")
     cid = _ban_scope(call, call.query)
     app.bans = [b for b in app.bans if not (b.target_id == target and b.channel_cid == cid)]
@@ -242,7 +242,7 @@ def _flag_target(app: AppState, body: dict[str, Any]) -> tuple[str | None, str |
         return _existing(app, user_target, "target_user_id"), None
     message = app.messages.get(str(message_target))
     if message is None:
-        raise not_found(f"message with id {message_target} doesn't exist")
+        raise not_found(texts.MESSAGE_NOT_FOUND.format(message_id=message_target))
     return None, message.id
 
 

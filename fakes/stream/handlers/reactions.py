@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .. import render
+from .. import render, texts
 from ..call import Call
 from ..errors import input_error, not_found
 from ..models import AppState, Message, Reaction
@@ -19,8 +19,7 @@ _KNOWN = frozenset({"type", "score", "user", "user_id", "message_id", "created_a
 def _live_message(call: Call) -> Message:
     record = call.app.messages.get(call.params["message_id"])
     if record is None or record.deleted_at is not None:
-        # UNCONFIRMED text.
-        raise not_found(f"message with id {call.params['message_id']} doesn't exist")
+        raise not_found(texts.MESSAGE_NOT_FOUND.format(message_id=call.params["message_id"]))
     channel = call.app.channels.get(record.cid)
     if channel is not None:
         require_channel_access(call, channel)
@@ -30,9 +29,9 @@ def _live_message(call: Call) -> Message:
 def _check_type(kind: Any, path: str) -> str:
     expect(kind, str, path)
     if not kind:
-        raise input_error(f"{path} is a required field")
+        raise input_error(texts.REQUIRED_FIELD.format(path=path))
     if len(kind) > MAX_REACTION_TYPE:
-        raise input_error(f"{path} max length exceeded ({MAX_REACTION_TYPE})")
+        raise input_error(texts.MAX_LENGTH_EXCEEDED.format(path=path, limit=MAX_REACTION_TYPE))
     return kind
 
 
@@ -100,7 +99,7 @@ def get_replies(call: Call) -> dict[str, Any]:
     app = call.app
     parent = app.messages.get(call.params["message_id"])
     if parent is None:
-        raise not_found(f"message with id {call.params['message_id']} doesn't exist")
+        raise not_found(texts.MESSAGE_NOT_FOUND.format(message_id=call.params["message_id"]))
     channel = app.channels.get(parent.cid)
     if channel is not None:
         require_channel_access(call, channel)

@@ -6,7 +6,7 @@ import copy
 from datetime import datetime
 from typing import Any
 
-from .. import render
+from .. import render, texts
 from ..call import Call
 from ..clock import stream_time
 from ..errors import input_error, not_found
@@ -71,7 +71,7 @@ def upsert_users(call: Call) -> dict[str, Any]:
     users = required(call.body, "users", dict)
     check_batch(users, "users")
     if not users:
-        raise input_error("users is a required field")
+        raise input_error(texts.REQUIRED_FIELD.format(path="users"))
     app, now = call.app, call.now
     for key, raw in users.items():
         where = f"users[{key}]"
@@ -147,7 +147,7 @@ def update_users_partial(call: Call) -> dict[str, Any]:
         expect(item, dict, where)
         user_id = check_user_id(item.get("id"), f"{where}.id")
         if app.live_user(user_id) is None:
-            raise input_error(f"the user {user_id} does not exist")
+            raise input_error(texts.USER_DOES_NOT_EXIST.format(user_id=user_id))
         to_set = optional(item, "set", dict, f"{where}.set") or {}
         to_unset = optional(item, "unset", list, f"{where}.unset") or []
         for key in to_set:
@@ -197,8 +197,7 @@ def _unset_path(target: dict[str, Any], parts: list[str]) -> None:
 def _existing_user(app: AppState, user_id: str) -> User:
     record = app.live_user(user_id)
     if record is None:
-        # UNCONFIRMED text for a path id naming no user.
-        raise not_found(f"user {user_id} does not exist")
+        raise not_found(texts.USER_NOT_FOUND.format(user_id=user_id))
     return record
 
 
@@ -277,7 +276,7 @@ def delete_users(call: Call) -> dict[str, Any]:
     user_ids = required(body, "user_ids", list)
     check_batch(user_ids, "user_ids")
     if not user_ids:
-        raise input_error("user_ids is a required field")
+        raise input_error(texts.REQUIRED_FIELD.format(path="user_ids"))
     for index, uid in enumerate(user_ids):
         check_user_id(uid, f"user_ids[{index}]")
     mode = _enum(body, "user", _DELETE_MODES) or "soft"
@@ -288,7 +287,7 @@ def delete_users(call: Call) -> dict[str, Any]:
     for uid in user_ids:
         if app.live_user(uid) is None:
             # UNCONFIRMED: how the live task reports an id naming no user.
-            result[uid] = {"status": "error", "error": f"user {uid} does not exist"}
+            result[uid] = {"status": "error", "error": texts.USER_NOT_FOUND.format(user_id=uid)}
             continue
         delete_user_record(
             app, uid, hard=mode != "soft", messages=messages, conversations=conversations, now=now

@@ -1,0 +1,45 @@
+"""Stream's error texts that more than one place of the fake sends, in one module.
+
+Each is a `str.format` template (like fakeredis's `_msgs.py`); the reason goes
+into `<Operation> failed with error: "<reason>"`. Texts marked UNCONFIRMED are
+not on record from the live API (stream-api-contract.md); the rest are.
+"""
+
+from __future__ import annotations
+
+# Authentication (contract §2.1-2.3).
+API_KEY_MISSING = "api_key not provided"
+# UNCONFIRMED: the current live text for an unknown key (older: this one).
+API_KEY_INVALID = "api_key is invalid"
+AUTH_TYPE_INVALID = "stream-auth-type missing or invalid"
+# Go's JWT library says this for an empty or non-JWT token (seen live for a
+# malformed token); for a missing header the live text is UNCONFIRMED.
+MALFORMED_TOKEN = "JWTAuth error: token contains an invalid number of segments"
+SIGNATURE_INVALID = "Token signature is invalid"
+TOKEN_EXPIRED = "JWTAuth error: token is expired (exp)"
+TOKEN_NOT_VALID_YET = "JWTAuth error: token is not valid yet (nbf)"  # UNCONFIRMED
+TOKEN_USED_BEFORE_IAT = "JWTAuth error: token used before issued (iat)"  # UNCONFIRMED
+# UNCONFIRMED: a validly signed token that names neither server nor user.
+TOKEN_WITHOUT_USER = "JWTAuth error: token has no user_id claim"
+
+# Transport-level refusals.
+PAYLOAD_TOO_BIG = "request body is too large"
+# UNCONFIRMED: the live 429 body is not on record.
+RATE_LIMITED = "Too many requests, check response headers for more information."
+
+# Input rules (validation.py and the handlers).
+REQUIRED_FIELD = "{path} is a required field"
+MAX_LENGTH_EXCEEDED = "{path} max length exceeded ({limit})"
+USER_DOES_NOT_EXIST = "the user {user_id} does not exist"
+# The text of the incident: a channel create or update naming users Stream does not have.
+USERS_DONT_EXIST = (
+    "The following users are involved in channel {operation} operation, but don't exist: "
+    "[{ids}]. Please create the user objects before setting up the channel."
+)
+
+# Missing resources. UNCONFIRMED texts; the live API mentions "Can't find channel".
+CHANNEL_NOT_FOUND = 'Can\'t find channel with id "{cid}"'
+MESSAGE_NOT_FOUND = "message with id {message_id} doesn't exist"  # UNCONFIRMED
+# UNCONFIRMED: status and text for an unknown channel type (contract §5.2).
+CHANNEL_TYPE_NOT_FOUND = 'channel type "{name}" doesn\'t exist'
+USER_NOT_FOUND = "user {user_id} does not exist"  # UNCONFIRMED
