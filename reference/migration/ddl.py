@@ -232,3 +232,30 @@ def all_statements() -> list[Ddl]:
     """Every statement apply runs, in order (the backfill and policies run between
     `expand()` and `indexes()`)."""
     return expand() + indexes() + validate()
+
+
+# The squawk rules the migration's DDL breaks on purpose, and why (tests/test_migration_lint.py
+# fails on any other rule, and on any of these that no longer fires).
+DELIBERATE = {
+    "ban-drop-not-null": "the legacy profile columns become nullable so that user-only "
+    "writers can leave them out; legacy readers still get a profile on every row written "
+    "by legacy writers, and rollback gives user-only rows theirs back",
+    "prefer-bigint-over-int": "the new user columns reference users.id and conversations.id, "
+    "which are integer in the legacy schema; a bigint column would not match them",
+    "prefer-robust-stmts": "PostgreSQL has no IF NOT EXISTS for ADD CONSTRAINT or DROP NOT "
+    "NULL; apply guards each such statement with a catalog check (skip_if) and the ledger",
+}
+
+
+def script(lock_timeout_ms: int, statement_timeout_ms: int) -> str:
+    """The DDL as one SQL script, with the timeouts apply sets (what `plan --sql` prints)."""
+    lines = [
+        "-- chatgate migrate: the schema changes, in order. Between the expand statements and",
+        "-- the indexes, apply runs the snapshot, the backfill and the policies in batches.",
+        f"SET lock_timeout = '{lock_timeout_ms}ms';",
+        f"SET statement_timeout = '{statement_timeout_ms}ms';",
+    ]
+    for statement in all_statements():
+        lines.append(f"-- {statement.name}")
+        lines.append(statement.sql.rstrip().rstrip(";") + ";")
+    return "\n".join(lines) + "\n"
