@@ -2,7 +2,8 @@
 
 Installing chatgate makes its fixtures available to any project:
 `fake_stream`, `fake_stream_server`, `postgres_server`, `postgres_template`,
-`postgres_schema`, `postgres_database`, and the scenario `driver` with its
+`postgres_schema`, `postgres_database`, `legacy_database` (a generated legacy chat
+database to migrate), and the scenario `driver` with its
 `--target` / `--stream-url` options; `--database-url` picks the PostgreSQL.
 
 It also registers the step definitions of chatgate's own scenarios (every module
@@ -38,6 +39,7 @@ pytest_plugins = [
     "chatgate.fixtures.fake_stream",
     "chatgate.fixtures.postgres",
     "chatgate.fixtures.chat_target",
+    "chatgate.fixtures.migration",
     *STEP_MODULES,
 ]
 
