@@ -240,8 +240,9 @@ DELIBERATE = {
     "ban-drop-not-null": "the legacy profile columns become nullable so that user-only "
     "writers can leave them out; legacy readers still get a profile on every row written "
     "by legacy writers, and rollback gives user-only rows theirs back",
-    "prefer-bigint-over-int": "the new user columns reference users.id and conversations.id, "
-    "which are integer in the legacy schema; a bigint column would not match them",
+    "prefer-bigint-over-int": "the new columns reference users.id and conversations.id, and "
+    "the bookkeeping's row ids mirror the chat tables' ids, all integer in the legacy schema; "
+    "bigint columns would not match them",
     "prefer-robust-stmts": "PostgreSQL has no IF NOT EXISTS for ADD CONSTRAINT or DROP NOT "
     "NULL; apply guards each such statement with a catalog check (skip_if) and the ledger",
 }
