@@ -23,9 +23,9 @@ from chatgate.fixtures.targets.build import http_driver, in_process_driver
 from chatgate.fixtures.targets.mutants import MUTANTS
 from chatgate.postgres import PostgresServer, get_postgres
 from chatgate.reference.http.auth import DEV_AUTH_SECRET
-from chatgate.reference.http.server import ReferenceServer, build_api
+from chatgate.reference.http.server import reference_database, serving_reference
+from chatgate.reference.sync.identities import Kind
 from chatgate.reference.sync.retry import RetryPolicy
-from chatgate.reference.sync.schema import apply_schema
 from chatgate.reference.sync.service import ConversationService
 
 SEED = "seed-fixed-wait"
@@ -36,24 +36,26 @@ Waits = Callable[[], list[float]]  # every wait the backend recorded so far
 def over_http(postgres: PostgresServer, spec: TargetSpec) -> Iterator[tuple[Driver, Waits]]:
     """The backend behind real HTTP, its Stream the standalone fake."""
     service = MUTANTS[spec.name].service if spec.kind == "mutant" else ConversationService
-    database = postgres.create_database(template=postgres.template(apply_schema))
     waits: list[float] = []
-    try:
-        with FakeStreamServer() as fake:
-            api = build_api(
-                postgres.url_for(database),
-                fake.client(),
-                auth_secret=DEV_AUTH_SECRET,
-                test_mode=True,
-                service_class=service,
-                retry=RetryPolicy(sleep=waits.append),
-            )
-            with ReferenceServer(api) as server:
-                target = TargetSpec("http", url=server.base_url)
-                with http_driver(target, fake.base_url, fake.credentials) as driver:
-                    yield driver, lambda: list(waits)
-    finally:
-        postgres.drop_database(database)
+    with (
+        reference_database(postgres) as database_url,
+        FakeStreamServer() as fake,
+        serving_reference(
+            database_url,
+            fake.client(),
+            auth_secret=DEV_AUTH_SECRET,
+            test_mode=True,
+            service_class=service,
+            retry=RetryPolicy(sleep=waits.append),
+        ) as server,
+        http_driver(
+            TargetSpec("http", url=server.base_url),
+            fake.base_url,
+            fake.credentials,
+            company_role=server.api.service.roles.roles[Kind.COMPANY],
+        ) as driver,
+    ):
+        yield driver, lambda: list(waits)
 
 
 @contextmanager

@@ -131,6 +131,7 @@ def _is_loopback(host: str) -> bool:
 
 def build_parser() -> argparse.ArgumentParser:
     from chatgate.fakes.stream.credentials import DEV_API_KEY
+    from chatgate.naming import DEFAULT_CHANNEL_TYPE, DEFAULT_STREAM_USER_ID_FORMAT
 
     parser = argparse.ArgumentParser(
         prog="chatgate",
@@ -189,6 +190,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="Stream roles: companies get the custom role 'company' and reach only their own "
         "channels (default), or 'app-admin': OneCrew's choice, companies as Stream's admin, "
         "an app-wide role that reads and writes every channel",
+    )
+    serve.add_argument(
+        "--stream-user-id-format",
+        default=DEFAULT_STREAM_USER_ID_FORMAT,
+        metavar="FORMAT",
+        help="Stream user ids of users and companies, with {kind} (user or company) and {id} "
+        f"(default {DEFAULT_STREAM_USER_ID_FORMAT!r})",
+    )
+    serve.add_argument(
+        "--channel-type",
+        default=DEFAULT_CHANNEL_TYPE,
+        help=f"Stream channel type of the conversations (default {DEFAULT_CHANNEL_TYPE!r})",
     )
 
     sub.add_parser(
@@ -274,8 +287,14 @@ def _run(args: argparse.Namespace, stop: StopSignals) -> int:
     if args.command == "fake-stream":
         return _serve_fake(args, stop.wait)
     if args.command == "serve":
+        from chatgate.naming import StreamNaming
         from chatgate.reference.http.serve import serve
 
+        try:
+            naming = StreamNaming(args.stream_user_id_format, args.channel_type)
+        except ValueError as error:
+            print(f"chatgate: error: {error}", file=sys.stderr)
+            return 2
         _warn_if_not_loopback(args.host)
         return serve(
             host=args.host,
@@ -285,6 +304,7 @@ def _run(args: argparse.Namespace, stop: StopSignals) -> int:
             credentials=_credentials(args),
             test_mode=args.test_mode,
             role_policy=args.role_policy,
+            naming=naming,
             wait=stop.wait,
         )
     if args.command == "demo":

@@ -102,3 +102,23 @@ def test_demo_plays_the_company_to_user_exchange() -> None:
     assert "Hello Amr" in out
     assert "but don't exist: [onecrew_user_7c1e2f4a-0b7d-4f5e-9a51-3f0c2d9e8b41]" in out
     assert "demo finished: all steps behaved as Stream does" in out
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "error"),
+    [
+        ("--channel-type", "a:b", "the channel type must be 1 to 64 characters"),
+        ("--stream-user-id-format", "acme_{id}", "must hold {kind} and {id} once each"),
+        ("--stream-user-id-format", "acme {kind} {id}", "which Stream refuses"),
+    ],
+)
+def test_serve_refuses_a_stream_naming_stream_would_refuse(
+    option: str, value: str, error: str
+) -> None:
+    result = subprocess.run(
+        [*CLI, "serve", "--port", "0", option, value], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("chatgate: error: "), result.stderr
+    assert error in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr  # no traceback

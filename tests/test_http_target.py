@@ -17,8 +17,7 @@ from chatgate.fixtures.targets.mutants import MUTANTS
 from chatgate.fixtures.targets.runner import ScenarioResult, run_features
 from chatgate.postgres import DATABASE_URL_ENV, PostgresServer
 from chatgate.reference.http.auth import DEV_AUTH_SECRET
-from chatgate.reference.http.server import ReferenceServer, build_api
-from chatgate.reference.sync.schema import apply_schema
+from chatgate.reference.http.server import ReferenceServer, reference_database, serving_reference
 from chatgate.reference.sync.service import ConversationService
 
 LOG_SCENARIO = "Creating a conversation logs each step of the sync"
@@ -51,21 +50,19 @@ def _serve(
     fake_stream_server: FakeStreamServer,
     service_class: type[ConversationService],
 ) -> Iterator[ReferenceServer]:
-    database = postgres_server.create_database(template=postgres_server.template(apply_schema))
     # The backend's own waits are real here (its default retry policy), as in production:
     # over HTTP the scenarios read them off the fake's journal.
-    api = build_api(
-        postgres_server.url_for(database),
-        fake_stream_server.client(),
-        auth_secret=DEV_AUTH_SECRET,
-        test_mode=True,
-        service_class=service_class,
-    )
-    try:
-        with ReferenceServer(api) as server:
-            yield server
-    finally:
-        postgres_server.drop_database(database)
+    with (
+        reference_database(postgres_server) as database_url,
+        serving_reference(
+            database_url,
+            fake_stream_server.client(),
+            auth_secret=DEV_AUTH_SECRET,
+            test_mode=True,
+            service_class=service_class,
+        ) as server,
+    ):
+        yield server
 
 
 @pytest.fixture

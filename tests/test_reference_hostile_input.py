@@ -16,7 +16,7 @@ import socket
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from http.client import HTTPResponse
 from typing import Any
 
@@ -29,7 +29,7 @@ from chatgate.fakes.stream.inprocess import InProcessStream
 from chatgate.fakes.stream.server import FakeStreamServer
 from chatgate.reference.http.api import MAX_BODY_BYTES, STREAM_WORKERS, ChatApi
 from chatgate.reference.http.auth import DEV_AUTH_SECRET, BackendAuth
-from chatgate.reference.http.server import ReferenceServer, build_api
+from chatgate.reference.http.server import ReferenceServer, build_api, serving_reference
 from chatgate.reference.sync.retry import RetryPolicy
 from chatgate.reference.sync.schema import apply_schema
 from tests.hostile import (
@@ -117,12 +117,10 @@ def live_stream(stream_server: FakeStreamServer) -> Iterator[FakeStreamServer]:
     stream_server.faults.clear()
 
 
-def live_api(database_url: str, server: FakeStreamServer, *, timeout: float = 30.0) -> ChatApi:
-    """The backend talking to the standalone fake over real HTTP."""
-    stream = StreamChat(
-        server.api_key, server.api_secret, base_url=server.base_url, timeout=timeout
-    )
-    return build_api(
+def serving_live(database_url: str, server: FakeStreamServer) -> AbstractContextManager[str]:
+    """The backend over real HTTP, talking to the standalone fake over real HTTP."""
+    stream = StreamChat(server.api_key, server.api_secret, base_url=server.base_url, timeout=30)
+    return serving_reference(
         database_url,
         stream,
         auth_secret=DEV_AUTH_SECRET,
@@ -133,12 +131,9 @@ def live_api(database_url: str, server: FakeStreamServer, *, timeout: float = 30
 
 @contextmanager
 def serving(api: ChatApi) -> Iterator[str]:
-    """The backend over real HTTP on loopback; yields its base URL."""
-    server = ReferenceServer(api).start()
-    try:
+    """`api` (built on the in-process fake) over real HTTP on loopback; yields its base URL."""
+    with ReferenceServer(api) as server:
         yield server.base_url
-    finally:
-        server.stop()
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -834,9 +829,9 @@ def test_bad_token_queries_are_400_without_an_upsert(
 def test_50_identical_concurrent_creates_are_one_conversation(
     postgres_database: str, live_stream: FakeStreamServer
 ) -> None:
-    api = live_api(postgres_database, live_stream)
-    tokens = Client(api, SENT).seed([AMR], owners={SAT: OWNER})
-    with serving(api) as base, ThreadPoolExecutor(max_workers=25) as pool:
+    with serving_live(postgres_database, live_stream) as server, ThreadPoolExecutor(25) as pool:
+        tokens = Client(server.api, SENT).seed([AMR], owners={SAT: OWNER})
+        base = server.base_url
         answers = list(
             pool.map(
                 lambda _: http(
@@ -863,9 +858,9 @@ def test_200_distinct_concurrent_creates_are_200_conversations_with_their_own_me
     postgres_database: str, live_stream: FakeStreamServer
 ) -> None:
     people = user_ids(200, block=2)
-    api = live_api(postgres_database, live_stream)
-    tokens = Client(api, SENT).seed(people, owners={SAT: OWNER})
-    with serving(api) as base, ThreadPoolExecutor(max_workers=32) as pool:
+    with serving_live(postgres_database, live_stream) as server, ThreadPoolExecutor(32) as pool:
+        tokens = Client(server.api, SENT).seed(people, owners={SAT: OWNER})
+        base = server.base_url
         answers = list(
             pool.map(
                 lambda person: http(
@@ -919,12 +914,15 @@ def test_healthz_and_reads_answer_while_creates_are_held_by_a_slow_stream(
 ) -> None:
     creates = STREAM_WORKERS + 8  # more than the Stream pool holds at once
     people = user_ids(creates, block=3)
-    api = live_api(postgres_database, live_stream)
-    client = Client(api, SENT)
-    tokens = client.seed([AMR, *people], owners={SAT: OWNER})
-    existing = create_one(client, tokens)
-    live_stream.journal.clear()
-    with serving(api) as base, ThreadPoolExecutor(max_workers=creates) as pool:
+    with (
+        serving_live(postgres_database, live_stream) as server,
+        ThreadPoolExecutor(creates) as pool,
+    ):
+        client = Client(server.api, SENT)
+        tokens = client.seed([AMR, *people], owners={SAT: OWNER})
+        existing = create_one(client, tokens)
+        live_stream.journal.clear()
+        base = server.base_url
         live_stream.faults.add("latency", operation="UpdateUsers", latency_ms=STREAM_LATENCY_MS)
         futures = [
             pool.submit(

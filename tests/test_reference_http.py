@@ -290,3 +290,35 @@ def test_chatgate_serve_with_the_app_admin_policy_makes_companies_stream_admins(
     users = requests.get(f"{stream_url}/_fake/state", timeout=10).json()["users"]
     roles = {u["id"]: u["role"] for u in users}
     assert roles[f"onecrew_company_{SAT}"] == "admin"
+
+
+@pytest.mark.parametrize(
+    "served",
+    [["--stream-user-id-format", "acme-{kind}-{id}", "--channel-type", "team"]],
+    indirect=True,
+)
+def test_chatgate_serve_names_stream_users_and_channels_as_told(
+    served: tuple[subprocess.Popen[str], str],
+) -> None:
+    proc, base_url = served
+    stream_url = proc.banner.split("fake Stream Chat listening on ")[1].split()[0]  # type: ignore[attr-defined]
+    seeded = requests.post(
+        f"{base_url}/api/test/provider-state",
+        json={
+            "users": [{"id": OWNER, "name": "Owner"}, {"id": AMR, "name": "Amr"}],
+            "companies": [{"id": SAT, "name": "Sat Education"}],
+            "memberships": [{"company_id": SAT, "user_id": OWNER, "role": "owner"}],
+        },
+        timeout=10,
+    ).json()
+    created = requests.post(
+        f"{base_url}/api/chat/conversations",
+        json={"conversation_type": "user_company", "participant_ids": [AMR], "company_id": SAT},
+        headers={"Authorization": f"Bearer {seeded['data']['tokens'][OWNER]}"},
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    state = requests.get(f"{stream_url}/_fake/state", timeout=10).json()
+    assert {u["id"] for u in state["users"]} == {f"acme-company-{SAT}", f"acme-user-{AMR}"}
+    assert [c["cid"] for c in state["channels"]] == [f"team:{created.json()['data']['id']}"]
+    assert "Stream naming: user ids 'acme-{kind}-{id}', channel type 'team'" in proc.banner  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ import pytest
 
 from chatgate.fakes.stream.inprocess import InProcessStream
 from chatgate.fixtures.people import REAL_COMPANIES, REAL_USERS
+from chatgate.naming import StreamNaming
 from chatgate.reference.sync.identities import (
     Identity,
     Kind,
@@ -261,8 +262,8 @@ def test_companies_get_the_custom_company_role_which_is_created_once(
     service.create(OWNER, company_to_user(SAT, AMR))
     service.create(OWNER, company_to_user(LOLO, AMR))
     assert fake_stream.journal.count("CreateRole") == 1
-    assert fake_stream.state.users[Identity(Kind.COMPANY, SAT).stream_id].role == "company"
-    assert fake_stream.state.users[Identity(Kind.USER, AMR).stream_id].role == "user"
+    assert fake_stream.state.users[f"onecrew_company_{SAT}"].role == "company"
+    assert fake_stream.state.users[f"onecrew_user_{AMR}"].role == "user"
 
 
 def test_the_app_admin_policy_makes_companies_stream_admins(
@@ -270,7 +271,7 @@ def test_the_app_admin_policy_makes_companies_stream_admins(
 ) -> None:
     service = ConversationService(db, fake_stream.client, roles=RolePolicy.app_admin())
     service.create(OWNER, company_to_user(SAT, AMR))
-    assert fake_stream.state.users[Identity(Kind.COMPANY, SAT).stream_id].role == "admin"
+    assert fake_stream.state.users[f"onecrew_company_{SAT}"].role == "admin"
     assert fake_stream.journal.count("CreateRole") == 0
 
 
@@ -324,4 +325,30 @@ def test_a_custom_role_stream_lost_is_created_again_and_the_create_succeeds(
     conversation = service.create(OWNER, company_to_user(SAT, AMR))
     assert f"messaging:{conversation.id}" in fake_stream.state.channels
     assert fake_stream.journal.count("CreateRole") == 1  # the journal was reset too
-    assert fake_stream.state.users[Identity(Kind.COMPANY, SAT).stream_id].role == "company"
+    assert fake_stream.state.users[f"onecrew_company_{SAT}"].role == "company"
+
+
+def test_another_naming_names_every_stream_user_and_channel_its_way(
+    db: str, fake_stream: InProcessStream
+) -> None:
+    service = ConversationService(
+        db, fake_stream.client, naming=StreamNaming("acme-{kind}-{id}", "team")
+    )
+    conversation = service.create(OWNER, company_to_user(SAT, AMR))
+    company, user = f"acme-company-{SAT}", f"acme-user-{AMR}"
+    assert set(fake_stream.state.users) == {company, user}
+    assert list(fake_stream.state.channels) == [f"team:{conversation.id}"]
+    channel = fake_stream.state.channels[f"team:{conversation.id}"]
+    assert list(channel.members) == [company, user]
+    assert channel.created_by_id == company
+    # channel ids are derived from the Stream ids: OneCrew's naming gives another one
+    onecrew = ConversationService(db, fake_stream.client)
+    assert conversation.id != onecrew.channel_id(
+        "user_company", Identity(Kind.COMPANY, SAT), [Identity(Kind.USER, AMR)]
+    )
+    assert service.issue_token(AMR, Profile("user", None)).user_id == user
+    fake_stream.client.channel("team", conversation.id).send_message({"text": "Hi Amr"}, company)
+    (listed,) = service.list(AMR, Profile("user", None), limit=10, offset=0)
+    assert listed.conversation.id == conversation.id
+    assert listed.last_message is not None
+    assert (listed.last_message.user_id, listed.unread_count) == (company, 1)

@@ -11,13 +11,14 @@ from stream_chat import StreamChat
 
 from chatgate.fakes.stream.credentials import Credentials
 from chatgate.fakes.stream.server import FakeStreamServer
+from chatgate.naming import StreamNaming
 from chatgate.postgres import get_postgres
 from chatgate.postgres.signals import interruptible
-from chatgate.reference.sync.identities import ROLE_POLICIES, Kind
+from chatgate.reference.sync.identities import DEFAULT_NAMING, ROLE_POLICIES, Kind
 from chatgate.reference.sync.schema import apply_schema
 
 from .auth import AUTH_SECRET_ENV, auth_secret_from_env
-from .server import ReferenceServer, build_api
+from .server import serving_reference
 
 
 def _say(text: str) -> None:
@@ -34,6 +35,7 @@ def serve(
     test_mode: bool,
     wait: Callable[[], None],
     role_policy: str = "least-privilege",
+    naming: StreamNaming = DEFAULT_NAMING,
 ) -> int:
     """Start everything, print where it listens, block in `wait()`, then stop it all.
 
@@ -62,29 +64,37 @@ def serve(
             stream_url = fake.base_url
             _say(f"fake Stream Chat listening on {stream_url}")
         stream = StreamChat(credentials.api_key, credentials.api_secret, base_url=stream_url)
-        api = build_api(
-            database_url,
-            stream,
-            auth_secret=auth_secret_from_env(),
-            test_mode=test_mode,
-            roles=ROLE_POLICIES[role_policy](),
+        roles = ROLE_POLICIES[role_policy]()
+        _say(f"Stream Chat: {stream_url} (api key {credentials.api_key})")
+        _say(f"bearer tokens: HS256 JWTs with sub=<user id>, secret from {AUTH_SECRET_ENV}")
+        _say(f"Stream roles: {role_policy} (companies as {roles.roles[Kind.COMPANY]!r})")
+        _say(
+            f"Stream naming: user ids {naming.user_id_format!r}, "
+            f"channel type {naming.channel_type!r}"
         )
+        if test_mode:
+            _say("test mode: POST /api/test/provider-state seeds users, companies, memberships")
         try:
-            server = ReferenceServer(api, host=host, port=port)
+            server = stack.enter_context(
+                serving_reference(
+                    database_url,
+                    stream,
+                    host=host,
+                    port=port,
+                    auth_secret=auth_secret_from_env(),
+                    test_mode=test_mode,
+                    roles=roles,
+                    naming=naming,
+                )
+            )
         except OSError as exc:
             print(
                 f"chatgate: error: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr
             )
             return 1
-        stack.callback(server.stop)
-        server.start()
+        # The banner's last line, printed once the server answers: whoever waits for it
+        # has read the settings above.
         _say(f"chatgate reference backend listening on {server.base_url}")
-        _say(f"  Stream Chat: {stream_url} (api key {credentials.api_key})")
-        _say(f"  bearer tokens: HS256 JWTs with sub=<user id>, secret from {AUTH_SECRET_ENV}")
-        company_role = api.service.roles.roles[Kind.COMPANY]
-        _say(f"  Stream roles: {role_policy} (companies as {company_role!r})")
-        if test_mode:
-            _say("  test mode: POST /api/test/provider-state seeds users, companies, memberships")
         wait()
     _say("chatgate reference backend stopped")
     return 0

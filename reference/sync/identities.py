@@ -9,10 +9,13 @@ import os
 from dataclasses import dataclass, field
 from enum import Enum
 
+from chatgate.naming import StreamNaming
+
 # Stream's built-in user-level roles; any other role must be created in the app first.
 BUILT_IN_ROLES = frozenset({"user", "admin", "guest", "anonymous"})
 CHANNEL_ID_SECRET_ENV = "CHATGATE_CHANNEL_ID_SECRET"
 DEV_CHANNEL_ID_SECRET = "chatgate-channel-id-dev-secret-not-for-production-use"
+DEFAULT_NAMING = StreamNaming()  # OneCrew's: onecrew_<kind>_<id>, channel type messaging
 
 
 class Kind(str, Enum):
@@ -27,10 +30,10 @@ class Identity:
     kind: Kind
     id: str
 
-    @property
-    def stream_id(self) -> str:
-        """`onecrew_user_<id>` or `onecrew_company_<id>` (52 characters with a UUID)."""
-        return f"onecrew_{self.kind.value}_{self.id}"
+    def stream_id_in(self, naming: StreamNaming) -> str:
+        """This identity's Stream user id under `naming` (by default `onecrew_user_<id>` or
+        `onecrew_company_<id>`, 52 characters with a UUID)."""
+        return naming.stream_id(self.kind.value, self.id)
 
 
 @dataclass(frozen=True)
@@ -74,17 +77,29 @@ MAX_CHANNEL_ID = 64
 
 
 def channel_id_material(
-    conversation_type: str, initiator: Identity, participants: list[Identity]
+    conversation_type: str,
+    initiator: Identity,
+    participants: list[Identity],
+    naming: StreamNaming = DEFAULT_NAMING,
 ) -> bytes:
-    """What a channel id is derived from: the type, the initiator, then everyone else."""
+    """What a channel id is derived from: the type, the initiator, then everyone else,
+    by their Stream ids under `naming`."""
     others = sorted({p for p in participants if p != initiator})
     return "|".join(
-        [conversation_type, initiator.stream_id, ",".join(p.stream_id for p in others)]
+        [
+            conversation_type,
+            initiator.stream_id_in(naming),
+            ",".join(p.stream_id_in(naming) for p in others),
+        ]
     ).encode()
 
 
 def channel_id(
-    conversation_type: str, initiator: Identity, participants: list[Identity], secret: str
+    conversation_type: str,
+    initiator: Identity,
+    participants: list[Identity],
+    secret: str,
+    naming: StreamNaming = DEFAULT_NAMING,
 ) -> str:
     """A deterministic, initiator-aware Stream channel id of at most 64 characters.
 
@@ -93,7 +108,7 @@ def channel_id(
     hash is keyed with `secret` (HMAC-SHA256), so nobody without it can compute
     a conversation's channel id from the public ids and create it first.
     """
-    material = channel_id_material(conversation_type, initiator, participants)
+    material = channel_id_material(conversation_type, initiator, participants, naming)
     return format_channel_id(
         conversation_type, hmac.new(secret.encode(), material, hashlib.sha256).digest()
     )

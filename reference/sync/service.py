@@ -24,8 +24,11 @@ from typing import Any
 from stream_chat import StreamChat
 from stream_chat.base.exceptions import StreamAPIException
 
+from chatgate.naming import StreamNaming
+
 from . import store
 from .identities import (
+    DEFAULT_NAMING,
     DEV_CHANNEL_ID_SECRET,
     Identity,
     Kind,
@@ -49,7 +52,6 @@ from .retry import RateLimitTooLong, RetryPolicy
 
 log = logging.getLogger("chatgate.reference.sync")
 
-CHANNEL_TYPE = "messaging"
 VISIBILITY_ATTEMPTS = 3
 # Documented limits (docs/reference-backend.md). Stream takes at most 100 users per
 # upsert and 100 members per call, so bigger groups are sent in batches.
@@ -128,6 +130,7 @@ class ConversationService:
         roles: RolePolicy | None = None,
         retry: RetryPolicy | None = None,
         channel_secret: str = DEV_CHANNEL_ID_SECRET,
+        naming: StreamNaming = DEFAULT_NAMING,
         now: Callable[[], float] = time.time,
     ) -> None:
         if not channel_secret:
@@ -137,10 +140,15 @@ class ConversationService:
         self.roles = roles or RolePolicy()
         self.retry = retry or RetryPolicy()
         self.channel_secret = channel_secret
+        self.naming = naming
         self.rate_limits = RateLimitObserver(now)
         self.rate_limits.install(stream)
         self._roles_ready = False
         self._roles_lock = threading.Lock()
+
+    def stream_id(self, identity: Identity) -> str:
+        """`identity`'s Stream user id under this backend's naming."""
+        return identity.stream_id_in(self.naming)
 
     # -- checks -------------------------------------------------------------
     def authenticate(self, subject: str) -> str:
@@ -215,7 +223,7 @@ class ConversationService:
     def stream_user(self, identity: Identity, row: dict[str, Any]) -> StreamUser:
         """Step: the Stream user for one identity, with the role from the policy."""
         user = {
-            "id": identity.stream_id,
+            "id": self.stream_id(identity),
             "name": row["name"],
             "role": self.roles.role_for(identity),
         }
@@ -235,13 +243,15 @@ class ConversationService:
         self, conversation_type: str, initiator: Identity, participants: list[Identity]
     ) -> str:
         """Step: the keyed, deterministic, initiator-aware, at most 64-character channel id."""
-        return channel_id(conversation_type, initiator, participants, self.channel_secret)
+        return channel_id(
+            conversation_type, initiator, participants, self.channel_secret, self.naming
+        )
 
     def channel_data(self, members: list[str], initiator: Identity, name: str | None) -> StreamUser:
         """Step: the channel's data: members (the first batch), creator and name."""
         data: dict[str, Any] = {
             "members": members[:STREAM_BATCH],
-            "created_by_id": initiator.stream_id,
+            "created_by_id": self.stream_id(initiator),
         }
         if name:
             data["name"] = name
@@ -366,7 +376,7 @@ class ConversationService:
             "[createConversation] All users upserted successfully: %s", [u["id"] for u in upsert]
         )
         channel = self.stream.channel(
-            CHANNEL_TYPE, cid, self.channel_data(members, initiator, request.name)
+            self.naming.channel_type, cid, self.channel_data(members, initiator, request.name)
         )
         self.create_channel(channel, members, upsert)
         log.info(
@@ -453,17 +463,18 @@ class ConversationService:
         if not conversations:
             return []
         states = self._channel_states([c.id for c in conversations])
+        stream_id = self.stream_id(identity)
         return [
             ListedConversation(
                 conversation=c,
                 last_message=_last_message(states[c.id]) if c.id in states else None,
-                unread_count=_unread(states[c.id], identity.stream_id) if c.id in states else 0,
+                unread_count=_unread(states[c.id], stream_id) if c.id in states else 0,
             )
             for c in conversations
         ]
 
     def _channel_states(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        cids = [f"{CHANNEL_TYPE}:{i}" for i in ids]
+        cids = [self.naming.cid(i) for i in ids]
         answer = self._stream_call(
             lambda: self.stream.query_channels(
                 {"cid": {"$in": cids}},
@@ -483,9 +494,10 @@ class ConversationService:
             identity = self._acting(conn, acting_user_id, profile)
             row = self._resolve(conn, identity.kind, [identity.id])[identity.id]
         self._upsert([self.stream_user(identity, row)])
+        stream_id = self.stream_id(identity)
         return StreamToken(
-            token=self.stream.create_token(identity.stream_id),
-            user_id=identity.stream_id,
+            token=self.stream.create_token(stream_id),
+            user_id=stream_id,
             api_key=self.stream.api_key,
             profile_type=profile.profile_type,
             company_id=identity.id if identity.kind is Kind.COMPANY else None,
