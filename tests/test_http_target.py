@@ -15,12 +15,16 @@ from chatgate.fakes.stream.server import FakeStreamServer
 from chatgate.fixtures.logs import attached, record_fields
 from chatgate.fixtures.targets.mutants import MUTANTS
 from chatgate.fixtures.targets.runner import ScenarioResult, run_features
+from chatgate.fixtures.targets.stream_side import DEFAULT_NAMING
+from chatgate.naming import StreamNaming
 from chatgate.postgres import DATABASE_URL_ENV, PostgresServer
 from chatgate.reference.http.auth import DEV_AUTH_SECRET
 from chatgate.reference.http.server import ReferenceServer, reference_database, serving_reference
 from chatgate.reference.sync.service import ConversationService
 
 LOG_SCENARIO = "Creating a conversation logs each step of the sync"
+ACME = StreamNaming("acme-{kind}-{id}", "team")
+ACME_OPTIONS = ("--stream-user-id-format", ACME.user_id_format, "--channel-type", ACME.channel_type)
 BACKEND_LOGGER = "chatgate.reference"
 
 
@@ -49,6 +53,7 @@ def _serve(
     postgres_server: PostgresServer,
     fake_stream_server: FakeStreamServer,
     service_class: type[ConversationService],
+    naming: StreamNaming = DEFAULT_NAMING,
 ) -> Iterator[ReferenceServer]:
     # The backend's own waits are real here (its default retry policy), as in production:
     # over HTTP the scenarios read them off the fake's journal.
@@ -60,6 +65,7 @@ def _serve(
             auth_secret=DEV_AUTH_SECRET,
             test_mode=True,
             service_class=service_class,
+            naming=naming,
         ) as server,
     ):
         yield server
@@ -78,6 +84,14 @@ def seed_backend(
 ) -> Iterator[ReferenceServer]:
     """The seed's algorithm (a fixed 1 s wait, one blind retry), served over HTTP."""
     yield from _serve(postgres_server, fake_stream_server, MUTANTS["seed-fixed-wait"].service)
+
+
+@pytest.fixture
+def acme_backend(
+    postgres_server: PostgresServer, fake_stream_server: FakeStreamServer
+) -> Iterator[ReferenceServer]:
+    """The reference naming its people `acme-<kind>-<id>` in channels of type `team`."""
+    yield from _serve(postgres_server, fake_stream_server, ConversationService, ACME)
 
 
 def _run(
@@ -129,3 +143,19 @@ def test_a_backend_that_waits_a_fixed_second_fails_over_http(
 def test_an_http_target_without_the_fake_streams_url_is_a_usage_error() -> None:
     with pytest.raises(RuntimeError, match="needs --stream-url"):
         run_features(["http://127.0.0.1:9"])
+
+
+def test_a_backend_with_another_naming_passes_under_that_naming_and_only_that(
+    acme_backend: ReferenceServer,
+    fake_stream_server: FakeStreamServer,
+    postgres_server: PostgresServer,
+) -> None:
+    chosen = "company_to_user or matrix or listing"
+    under_its_naming = _run(
+        acme_backend, fake_stream_server, postgres_server, "-m", chosen, *ACME_OPTIONS
+    )
+    assert sorted(r.name for r in under_its_naming if r.status != "passed") == []
+    under_the_default = _run(
+        acme_backend, fake_stream_server, postgres_server, "-m", "company_to_user"
+    )
+    assert {r.status for r in under_the_default} == {"failed"}
