@@ -14,6 +14,7 @@ import pytest
 from chatgate.fakes.stream.inprocess import InProcessStream
 from chatgate.fixtures.people import REAL_COMPANIES, REAL_USERS
 from chatgate.naming import StreamNaming
+from chatgate.reference.sync.errors import Failure, SyncError
 from chatgate.reference.sync.identities import (
     Identity,
     Kind,
@@ -22,14 +23,10 @@ from chatgate.reference.sync.identities import (
     channel_id_material,
     format_channel_id,
 )
-from chatgate.reference.sync.model import Profile
+from chatgate.reference.sync.model import CreateConversation, Profile
 from chatgate.reference.sync.retry import RetryPolicy
 from chatgate.reference.sync.schema import apply_schema
-from chatgate.reference.sync.service import (
-    ConversationService,
-    CreateConversation,
-    SyncError,
-)
+from chatgate.reference.sync.service import ConversationService
 
 AMR = REAL_USERS["Amr"]
 OWNER = "06851aee-0000-4000-8000-000000000001"
@@ -140,7 +137,7 @@ def test_unknown_participant_is_404_with_no_stream_call_and_nothing_stored(
     ghost = str(uuid.UUID(int=7))
     with pytest.raises(SyncError) as caught:
         service.create(OWNER, company_to_user(SAT, AMR, ghost))
-    assert caught.value.status == 404
+    assert caught.value.failure is Failure.NOT_FOUND
     assert ghost in caught.value.message
     assert fake_stream.journal.entries() == []
     assert rows(db, "SELECT count(*) FROM conversations") == [(0,)]
@@ -149,13 +146,13 @@ def test_unknown_participant_is_404_with_no_stream_call_and_nothing_stored(
 def test_acting_for_a_company_you_do_not_run_is_403(service: ConversationService) -> None:
     with pytest.raises(SyncError) as caught:
         service.create(AMR, company_to_user(SAT, NEW_USER))
-    assert caught.value.status == 403
+    assert caught.value.failure is Failure.FORBIDDEN
 
 
 def test_company_company_without_company_id_is_400(service: ConversationService) -> None:
     with pytest.raises(SyncError) as caught:
         service.create(OWNER, CreateConversation("company_company", [LOLO]))
-    assert caught.value.status == 400
+    assert caught.value.failure is Failure.INVALID
     assert caught.value.message == "company_id is required when acting as a company"
 
 
@@ -165,7 +162,7 @@ def test_stream_down_is_a_clear_error_after_bounded_retries_and_leaves_no_row(
     fake_stream.faults.add("error", operation="GetOrCreateChannel", code=-1, message="down")
     with pytest.raises(SyncError) as caught:
         service.create(OWNER, company_to_user(SAT, AMR))
-    assert caught.value.status == 502
+    assert caught.value.failure is Failure.UPSTREAM_FAILED
     assert fake_stream.journal.count("GetOrCreateChannel") == 3
     assert len(waits) == 2
     assert rows(db, "SELECT count(*) FROM conversations") == [(0,)]
@@ -205,7 +202,7 @@ def test_429_with_a_distant_reset_fails_fast_with_503_and_stores_nothing(
     fake_stream.faults.add("rate_limit", operation="UpdateUsers", times=1)
     with pytest.raises(SyncError) as caught:
         service.create(OWNER, company_to_user(SAT, AMR))
-    assert caught.value.status == 503
+    assert caught.value.failure is Failure.UPSTREAM_BUSY
     assert caught.value.message == "Stream Chat rate limit reached; try again in 40 s"
     assert waits == []
     assert rows(db, "SELECT count(*) FROM conversations") == [(0,)]
@@ -285,7 +282,7 @@ def test_a_channel_someone_else_created_first_is_refused_and_nothing_is_stored(
     fake_stream.client.channel("messaging", cid, {"members": ["mallory"]}).create("mallory")
     with pytest.raises(SyncError) as caught:
         service.create(OWNER, company_to_user(SAT, AMR))
-    assert caught.value.status == 409
+    assert caught.value.failure is Failure.CONFLICT
     assert "was not created by this conversation's initiator" in caught.value.message
     assert rows(db, "SELECT count(*) FROM conversations") == [(0,)]
     members = fake_stream.state.channels[f"messaging:{cid}"].members
@@ -314,7 +311,7 @@ def test_list_bounds_are_refused(
 ) -> None:
     with pytest.raises(SyncError) as caught:
         service.list(OWNER, Profile("user", None), limit=limit, offset=offset)
-    assert (caught.value.status, caught.value.message) == (400, error)
+    assert (caught.value.failure, caught.value.message) == (Failure.INVALID, error)
 
 
 def test_a_custom_role_stream_lost_is_created_again_and_the_create_succeeds(

@@ -20,15 +20,17 @@ from urllib.parse import parse_qsl
 
 from chatgate.http.answer import HttpAnswer, json_answer
 from chatgate.http.jsonbody import Undecodable, decode_json, find_unclean_text
-from chatgate.reference.sync.model import CreateConversation, Profile, SyncError
-from chatgate.reference.sync.service import DEFAULT_LIST_LIMIT, ConversationService
+from chatgate.reference.sync.errors import SyncError
+from chatgate.reference.sync.model import DEFAULT_LIST_LIMIT, CreateConversation, Profile
+from chatgate.reference.sync.service import ConversationService
 
+from . import errors
 from .auth import BackendAuth
+from .errors import MAX_BODY_BYTES, ApiError
 from .provider_state import apply_provider_state
 
 log = logging.getLogger("chatgate.reference.http")
 
-MAX_BODY_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 16
 CREATE_FIELDS = ("conversation_type", "participant_ids", "name", "company_id")
 _CONVERSATION = re.compile(r"^/api/chat/conversations/(?P<id>[^/]+)$")
@@ -44,36 +46,28 @@ STREAM_WORKERS = 16
 LOCAL_WORKERS = 8
 
 
-def _answer(status: int, payload: dict[str, Any]) -> HttpAnswer:
-    return json_answer(status, payload)
-
-
 def _ok(data: Any, status: int = 200) -> HttpAnswer:
-    return _answer(status, {"success": True, "data": data})
-
-
-def error_answer(status: int, message: str) -> HttpAnswer:
-    return _answer(status, {"success": False, "error": message})
+    return json_answer(status, {"success": True, "data": data})
 
 
 def too_large(_method: str, _path: str) -> HttpAnswer:
     """The 413 sent before an oversized body is read whole."""
-    return error_answer(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
+    return errors.body_too_large().answer()
 
 
 def _json_object(raw: bytes) -> dict[str, Any]:
     if len(raw) > MAX_BODY_BYTES:
-        raise SyncError(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
+        raise errors.body_too_large()
     if not raw.strip():
-        raise SyncError(400, "the request body must be a JSON object")
+        raise errors.not_an_object()
     body = decode_json(raw, MAX_JSON_DEPTH)
     if isinstance(body, Undecodable):
-        raise SyncError(400, f"the request body is not valid JSON: {body.error}")
+        raise errors.not_json(body.error)
     if not isinstance(body, dict):
-        raise SyncError(400, "the request body must be a JSON object")
+        raise errors.not_an_object()
     problem = find_unclean_text(body)
     if problem:
-        raise SyncError(400, problem)
+        raise errors.bad_request(problem)
     return body
 
 
@@ -83,14 +77,14 @@ def _check_content_type(headers: dict[str, str], raw: bytes) -> None:
     media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media != "application/json":
         shown = media or "none"
-        raise SyncError(415, f"Content-Type must be application/json, got {shown}")
+        raise errors.wrong_content_type(shown)
 
 
 def _check_request_text(path: str, params: dict[str, str]) -> None:
     """The path and query must be clean text too: they reach SQL and Stream."""
     problem = find_unclean_text(path, "the path") or find_unclean_text(params, "the query")
     if problem:
-        raise SyncError(400, problem)
+        raise errors.bad_request(problem)
 
 
 def _int_param(params: dict[str, str], name: str, default: int) -> int:
@@ -100,7 +94,7 @@ def _int_param(params: dict[str, str], name: str, default: int) -> int:
     try:
         return int(text)
     except ValueError:
-        raise SyncError(400, f"{name} must be a whole number, got {text!r}") from None
+        raise errors.not_whole_number(name, text) from None
 
 
 def _profile(params: dict[str, str]) -> Profile:
@@ -140,10 +134,12 @@ class ChatApi:
             _check_content_type(lowered, body)
             return self._route(method.upper(), path.rstrip("/") or "/", params, lowered, body)
         except SyncError as error:
-            return error_answer(error.status, error.message)
+            return ApiError.of(error).answer()
+        except ApiError as error:
+            return error.answer()
         except Exception:
             log.exception("the reference backend failed on %s %s", method, path)
-            return error_answer(500, "internal error")
+            return errors.INTERNAL.answer()
 
     def _user(self, headers: dict[str, str]) -> str:
         """The signed-in human: a valid bearer naming a user the backend knows (401)."""
@@ -158,7 +154,7 @@ class ChatApi:
         if path == "/api/test/provider-state" and self.test_mode:
             self._allow(method, ("POST",), path)
             body = _json_object(raw)
-            return _ok(apply_provider_state(self.service.database_url, body, self.auth.issue))
+            return _ok(apply_provider_state(self.service.database, body, self.auth.issue))
         if path == "/api/chat/token":
             self._allow(method, ("POST",), path)
             token = self.service.issue_token(self._user(headers), _profile(params))
@@ -181,28 +177,28 @@ class ChatApi:
             self._allow(method, ("GET",), path)
             user_id = self._user(headers)
             if not _CHANNEL_ID.match(found["id"]):
-                raise SyncError(400, "a conversation id is 1 to 64 letters, digits, '-' or '_'")
+                raise errors.bad_conversation_id()
             return _ok(self.service.get(user_id, found["id"]).to_json())
-        raise SyncError(404, f"no route {method} {path}")
+        raise errors.no_route(method, path)
 
     @staticmethod
     def _allow(method: str, allowed: tuple[str, ...], path: str) -> None:
         if method not in allowed:
-            raise SyncError(405, f"{method} is not allowed on {path}; use {' or '.join(allowed)}")
+            raise errors.method_not_allowed(method, path, allowed)
 
     @staticmethod
     def _create_request(raw: bytes) -> CreateConversation:
         body = _json_object(raw)
         unknown = sorted(set(body) - set(CREATE_FIELDS))
         if unknown:
-            raise SyncError(400, f"unknown field(s): {', '.join(unknown)}")
+            raise errors.unknown_fields(unknown)
         kind = body.get("conversation_type")
         if not isinstance(kind, str):
-            raise SyncError(400, "conversation_type is required and must be a string")
+            raise errors.conversation_type_not_text()
         participants = body.get("participant_ids")
         if not isinstance(participants, list) or not all(isinstance(p, str) for p in participants):
-            raise SyncError(400, "participant_ids must be a list of id strings")
+            raise errors.participant_ids_not_texts()
         company_id = body.get("company_id")
         if company_id is not None and not isinstance(company_id, str):
-            raise SyncError(400, "company_id must be a string")
+            raise errors.company_id_not_text()
         return CreateConversation(kind, participants, body.get("name"), company_id)

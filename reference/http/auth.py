@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import jwt
 
-from chatgate.reference.sync.service import SyncError
+from . import errors
 
 AUTH_SECRET_ENV = "CHATGATE_AUTH_SECRET"
 DEV_AUTH_SECRET = "chatgate-backend-dev-secret-not-for-production-use"
@@ -43,15 +43,15 @@ class BackendAuth:
         """The human user an `Authorization: Bearer <jwt>` header names (401 otherwise)."""
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise SyncError(401, "Authorization: Bearer <token> is required")
+            raise errors.bearer_required()
         try:
             claims = jwt.decode(
                 token.strip(), self._secret, algorithms=["HS256"], options={"require": ["sub"]}
             )
         except jwt.ExpiredSignatureError:
-            raise SyncError(401, "the bearer token has expired") from None
+            raise errors.bearer_expired() from None
         except jwt.PyJWTError as error:
-            raise SyncError(401, f"the bearer token is invalid: {error}") from None
+            raise errors.bearer_invalid(error) from None
         if not isinstance(claims["sub"], str):
-            raise SyncError(401, "the bearer token's sub must be a string")
+            raise errors.bearer_sub_not_text()
         return claims["sub"]

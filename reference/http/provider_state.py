@@ -19,9 +19,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import psycopg
+from chatgate.reference.sync import store
 
-from chatgate.reference.sync.service import SyncError
+from . import errors
 
 ROLES = ("owner", "admin", "member")
 _FIELDS = {
@@ -35,87 +35,56 @@ def _check_uuid(value: Any, where: str) -> str:
     try:
         return str(uuid.UUID(value))
     except (TypeError, ValueError, AttributeError):
-        raise SyncError(400, f"{where} must be a UUID string, got {value!r}") from None
+        raise errors.entry_not_a_uuid(where, value) from None
 
 
 def _records(body: dict[str, Any], key: str) -> list[dict[str, Any]]:
     """The validated entries under `key`, uuids normalised."""
     entries = body.get(key, [])
     if not isinstance(entries, list):
-        raise SyncError(400, f"{key} must be a list")
+        raise errors.entries_not_a_list(key)
     fields = _FIELDS[key]
     out = []
     for index, entry in enumerate(entries):
         where = f"{key}[{index}]"
         if not isinstance(entry, dict):
-            raise SyncError(400, f"{where} must be an object")
+            raise errors.entry_not_an_object(where)
         unknown = sorted(set(entry) - set(fields))
         if unknown:
-            raise SyncError(400, f"{where} has unknown field(s): {', '.join(unknown)}")
+            raise errors.entry_unknown_fields(where, unknown)
         record: dict[str, Any] = {}
         for name, required in fields.items():
             value = entry.get(name)
             if value is None:
                 if required:
-                    raise SyncError(400, f"{where}.{name} is required")
+                    raise errors.entry_field_required(f"{where}.{name}")
             elif name == "id" or name.endswith("_id"):
                 value = _check_uuid(value, f"{where}.{name}")
             elif not isinstance(value, str):
-                raise SyncError(400, f"{where}.{name} must be a string")
+                raise errors.entry_field_not_text(f"{where}.{name}")
             record[name] = value
         if key == "memberships" and record["role"] not in ROLES:
-            raise SyncError(400, f"{where}.role must be one of {', '.join(ROLES)}")
+            raise errors.entry_bad_role(f"{where}.role", ROLES)
         out.append(record)
     return out
 
 
 def apply_provider_state(
-    database_url: str, body: Any, issue_token: Callable[[str], str]
+    database: store.Database, body: Any, issue_token: Callable[[str], str]
 ) -> dict[str, Any]:
-    """Seed the database as `body` says; returns `{"tokens": {user_id: bearer}}`."""
+    """Seed `database` as `body` says; returns `{"tokens": {user_id: bearer}}`."""
     if not isinstance(body, dict):
-        raise SyncError(400, "the provider state must be a JSON object")
+        raise errors.provider_state_not_an_object()
     unknown = sorted(set(body) - {"reset", *_FIELDS})
     if unknown:
-        raise SyncError(400, f"unknown provider-state key(s): {', '.join(unknown)}")
+        raise errors.unknown_provider_state_keys(unknown)
     reset = body.get("reset", False)
     if not isinstance(reset, bool):
-        raise SyncError(400, "reset must be true or false")
+        raise errors.reset_not_boolean()
     users, companies, memberships = (_records(body, key) for key in _FIELDS)
-    with psycopg.connect(database_url) as conn, conn.transaction():
-        if reset:
-            conn.execute(
-                "TRUNCATE conversation_participants, conversations, company_members,"
-                " companies, users"
-            )
-        for user in users:
-            conn.execute(
-                "INSERT INTO users (id, name, image_url) VALUES (%(id)s, %(name)s, %(image_url)s)"
-                " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,"
-                " image_url = EXCLUDED.image_url",
-                user,
-            )
-        for company in companies:
-            conn.execute(
-                "INSERT INTO companies (id, name, logo_url)"
-                " VALUES (%(id)s, %(name)s, %(logo_url)s)"
-                " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,"
-                " logo_url = EXCLUDED.logo_url",
-                company,
-            )
-        for membership in memberships:
-            try:
-                with conn.transaction():
-                    conn.execute(
-                        "INSERT INTO company_members (company_id, user_id, role)"
-                        " VALUES (%(company_id)s, %(user_id)s, %(role)s)"
-                        " ON CONFLICT (company_id, user_id) DO UPDATE SET role = EXCLUDED.role",
-                        membership,
-                    )
-            except psycopg.errors.ForeignKeyViolation:
-                raise SyncError(
-                    400,
-                    f"membership of user {membership['user_id']} in company "
-                    f"{membership['company_id']} names an unknown user or company",
-                ) from None
+    try:
+        with database.connection() as conn:
+            store.seed(conn, reset=reset, users=users, companies=companies, memberships=memberships)
+    except store.UnknownParty as error:
+        raise errors.unknown_membership_party(error.user_id, error.company_id) from None
     return {"tokens": {user["id"]: issue_token(user["id"]) for user in users}}

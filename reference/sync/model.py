@@ -1,26 +1,35 @@
-"""What the conversation half talks about: requests, conversations, tokens, failures."""
+"""What the conversation half talks about: requests, conversations, tokens, and the
+limits its input is held to (failures are in errors.py)."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from . import errors
 from .identities import Identity
 
 CONVERSATION_TYPES = ("user_user", "user_company", "company_company")
 PROFILE_TYPES = ("user", "company")
+# Documented limits (docs/reference-backend.md).
+MAX_PARTICIPANTS = 100
+MAX_NAME_CHARS = 200
+# Stream's QueryChannels answers at most 30 channels, so a list page is one call.
+MAX_LIST_LIMIT = 30
+DEFAULT_LIST_LIMIT = 20
+MAX_LIST_OFFSET = 10_000
 
 StreamUser = dict[str, Any]
 
 
-class SyncError(Exception):
-    """A failure the HTTP API reports as `{success: false, error}` with `status`."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+def as_uuid(value: Any, what: str) -> str:
+    """`value` as a canonical UUID string (invalid input otherwise)."""
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise errors.not_a_uuid(what, value) from None
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,20 @@ class LastMessage:
     user_id: str  # the sender's Stream id
     created_at: str
 
+    @classmethod
+    def of_channel(cls, state: dict[str, Any]) -> LastMessage | None:
+        """The last message of a channel state Stream answered, if any."""
+        messages = state.get("messages") or []
+        if not messages:
+            return None
+        last = messages[-1]
+        return cls(
+            id=str(last.get("id", "")),
+            text=str(last.get("text", "")),
+            user_id=str((last.get("user") or {}).get("id", "")),
+            created_at=str(last.get("created_at", "")),
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -83,6 +106,24 @@ class ListedConversation:
     conversation: Conversation
     last_message: LastMessage | None
     unread_count: int
+
+    @classmethod
+    def of(
+        cls, conversation: Conversation, state: dict[str, Any] | None, stream_id: str
+    ) -> ListedConversation:
+        """`conversation` with what its channel `state` says (None: Stream has no such
+        channel), unread counted for the Stream user `stream_id`."""
+        if state is None:
+            return cls(conversation, None, 0)
+        unread = next(
+            (
+                int(read.get("unread_messages", 0))
+                for read in state.get("read") or []
+                if (read.get("user") or {}).get("id") == stream_id
+            ),
+            0,
+        )
+        return cls(conversation, LastMessage.of_channel(state), unread)
 
     def to_json(self) -> dict[str, Any]:
         return {

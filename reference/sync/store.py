@@ -4,6 +4,7 @@ and the conversations the backend opened on Stream."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import psycopg
@@ -19,8 +20,18 @@ RUNS_COMPANY = ("owner", "admin")
 _TABLES = {Kind.USER: ("users", "image_url"), Kind.COMPANY: ("companies", "logo_url")}
 
 
-def connect(database_url: str) -> Connection:
-    return psycopg.connect(database_url, row_factory=dict_row)
+class Database:
+    """Where the conversation half's connections come from: a fresh one per use."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def connection(self) -> AbstractContextManager[Connection]:
+        """A connection for one `with` block: committed at its end, rolled back on error."""
+        return psycopg.connect(self.url, row_factory=dict_row)
+
+    def close(self) -> None:
+        """Nothing to release: every connection closes with its block."""
 
 
 def user_exists(conn: Connection, user_id: str) -> bool:
@@ -148,3 +159,56 @@ def list_for(conn: Connection, identity: Identity, limit: int, offset: int) -> l
         (identity.kind.value, identity.id, identity.kind.value, identity.id, limit, offset),
     ).fetchall()
     return _conversations(conn, rows)
+
+
+class UnknownParty(Exception):
+    """A membership names a user or a company that does not exist."""
+
+    def __init__(self, user_id: str, company_id: str) -> None:
+        super().__init__(f"user {user_id} or company {company_id} does not exist")
+        self.user_id = user_id
+        self.company_id = company_id
+
+
+def seed(
+    conn: Connection,
+    *,
+    reset: bool,
+    users: list[Row],
+    companies: list[Row],
+    memberships: list[Row],
+) -> None:
+    """Upsert people, companies and memberships in one transaction (`reset` empties every
+    table first); raises UnknownParty, with nothing written, for a dangling membership."""
+    with conn.transaction():
+        if reset:
+            conn.execute(
+                "TRUNCATE conversation_participants, conversations, company_members,"
+                " companies, users"
+            )
+        for user in users:
+            conn.execute(
+                "INSERT INTO users (id, name, image_url) VALUES (%(id)s, %(name)s, %(image_url)s)"
+                " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,"
+                " image_url = EXCLUDED.image_url",
+                user,
+            )
+        for company in companies:
+            conn.execute(
+                "INSERT INTO companies (id, name, logo_url)"
+                " VALUES (%(id)s, %(name)s, %(logo_url)s)"
+                " ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,"
+                " logo_url = EXCLUDED.logo_url",
+                company,
+            )
+        for membership in memberships:
+            try:
+                with conn.transaction():
+                    conn.execute(
+                        "INSERT INTO company_members (company_id, user_id, role)"
+                        " VALUES (%(company_id)s, %(user_id)s, %(role)s)"
+                        " ON CONFLICT (company_id, user_id) DO UPDATE SET role = EXCLUDED.role",
+                        membership,
+                    )
+            except psycopg.errors.ForeignKeyViolation:
+                raise UnknownParty(membership["user_id"], membership["company_id"]) from None
