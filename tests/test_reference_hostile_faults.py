@@ -117,7 +117,7 @@ def api(postgres_database: str, fake: FakeStreamServer, waits: list[float]) -> I
         channel_secret=CHANNEL_SECRET,
     )
     yield api
-    api.close()
+    api.stop()
 
 
 def freeze_before_window_reset(clock: Clock, seconds: int) -> None:

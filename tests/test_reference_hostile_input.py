@@ -89,7 +89,7 @@ def api(
         retry=RetryPolicy(sleep=waits.append),
     )
     yield api
-    api.close()
+    api.stop()
 
 
 @pytest.fixture

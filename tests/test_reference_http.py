@@ -21,7 +21,7 @@ from chatgate.postgres import DATABASE_URL_ENV, PostgresServer
 from chatgate.processes import read_until
 from chatgate.reference.http.api import ChatApi
 from chatgate.reference.http.auth import DEV_AUTH_SECRET, BackendAuth
-from chatgate.reference.http.server import build_api
+from chatgate.reference.http.server import build_api, serving_reference
 from chatgate.reference.sync.retry import RetryPolicy
 from chatgate.reference.sync.schema import apply_schema
 
@@ -322,3 +322,31 @@ def test_chatgate_serve_names_stream_users_and_channels_as_told(
     assert {u["id"] for u in state["users"]} == {f"acme-company-{SAT}", f"acme-user-{AMR}"}
     assert [c["cid"] for c in state["channels"]] == [f"team:{created.json()['data']['id']}"]
     assert "Stream naming: user ids 'acme-{kind}-{id}', channel type 'team'" in proc.banner  # type: ignore[attr-defined]
+
+
+def _other_connections(database_url: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_a_served_reference_keeps_its_connections_and_closes_them_all_when_stopped(
+    postgres_database: str, fake_stream: InProcessStream
+) -> None:
+    with serving_reference(
+        postgres_database, fake_stream.client, auth_secret=DEV_AUTH_SECRET, test_mode=True
+    ) as server:
+        for _ in range(3):
+            seeded = requests.post(
+                f"{server.base_url}/api/test/provider-state",
+                json={"users": [{"id": AMR, "name": "Amr"}]},
+                timeout=10,
+            )
+            assert seeded.status_code == 200, seeded.text
+        kept = _other_connections(postgres_database)
+    assert kept >= 1  # pooled: still open between requests
+    assert _other_connections(postgres_database) == 0

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl
 
 from chatgate.http.answer import HttpAnswer, json_answer
 from chatgate.http.jsonbody import Undecodable, decode_json, find_unclean_text
+from chatgate.lifecycle import Lifecycle
 from chatgate.reference.sync.errors import SyncError
 from chatgate.reference.sync.model import DEFAULT_LIST_LIMIT, CreateConversation, Profile
 from chatgate.reference.sync.service import ConversationService
@@ -101,8 +102,11 @@ def _profile(params: dict[str, str]) -> Profile:
     return Profile(params.get("profile_type") or "user", params.get("company_id") or None)
 
 
-class ChatApi:
-    """Routes HTTP requests to the service; never raises, always answers JSON."""
+class ChatApi(Lifecycle):
+    """Routes HTTP requests to the service; never raises, always answers JSON.
+
+    `start()` (or `with api:`) pools the database connections until `stop()`; an API
+    never started opens a fresh connection per use."""
 
     def __init__(
         self, service: ConversationService, auth: BackendAuth, *, test_mode: bool = False
@@ -118,10 +122,16 @@ class ChatApi:
         route = (method.upper(), path.rstrip("/") or "/")
         return self._stream_pool if route in STREAM_ROUTES else self._local_pool
 
-    def close(self) -> None:
-        """Let running requests finish and stop the pools."""
+    def start(self) -> ChatApi:
+        """Open the database pool: one connection per worker (Stream and local)."""
+        self.service.database.open(STREAM_WORKERS + LOCAL_WORKERS)
+        return self
+
+    def stop(self) -> None:
+        """Let running requests finish, stop the workers, close the database pool."""
         self._stream_pool.shutdown(wait=True)
         self._local_pool.shutdown(wait=True)
+        self.service.database.close()
 
     def dispatch(
         self, method: str, path: str, query: str, headers: dict[str, str], body: bytes

@@ -74,12 +74,15 @@ class ReferenceServer(Lifecycle):
         return self._server.base_url
 
     def start(self) -> ReferenceServer:
+        """Open the API's database pool, then serve."""
+        self.api.start()
         self._server.start()
         return self
 
     def stop(self) -> None:
+        """Stop serving, then stop the API (its workers and database pool)."""
         self._server.stop()
-        self.api.close()
+        self.api.stop()
 
 
 @contextmanager
@@ -99,7 +102,7 @@ def serving_reference(
     try:
         server = ReferenceServer(api, host=host, port=port)
     except BaseException:
-        api.close()
+        api.stop()
         raise
     try:
         yield server.start()
