@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from chatgate import __version__
+from chatgate import __version__, migrate_cli
 
 if TYPE_CHECKING:
     from chatgate.fakes.stream.credentials import Credentials
@@ -35,6 +35,7 @@ _WHAT = {
     "fake-stream": "fake Stream Chat",
     "serve": "chatgate reference backend",
     "demo": "chatgate demo",
+    "migrate": "chatgate migrate",
 }
 
 
@@ -208,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="play a company-to-user exchange against the fake through the official SDK",
     )
+    migrate_cli.add_parser(sub)
     return parser
 
 
@@ -307,6 +309,12 @@ def _run(args: argparse.Namespace, stop: StopSignals) -> int:
             naming=naming,
             wait=stop.wait,
         )
+    if args.command == "migrate":
+        from chatgate.postgres.signals import interruptible
+
+        # Safe to stop at any moment: every step commits whole or not at all.
+        with interruptible():
+            return migrate_cli.run(args)
     if args.command == "demo":
         from chatgate.demo import run_demo
         from chatgate.postgres.signals import interruptible

@@ -55,6 +55,9 @@ SCENARIO_MARKERS = {
     "idempotency": "repeated and simultaneous requests",
     "logs": "the sync's log lines",
     "listing": "the acting profile's conversation list",
+    "migration": "the profile-to-user chat migration",
+    "rollback": "chatgate's rollback of its migration (skipped for a team's own script)",
+    "chatgate_bookkeeping": "chatgate's migration report tables (skipped for a team's script)",
 }
 
 
