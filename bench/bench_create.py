@@ -1,111 +1,289 @@
-"""Conversation creation latency: the reference against the seed's algorithm
-(upsert, fixed 1 s wait, create, one retry), in-process and over HTTP, on the
-same fake Stream and real PostgreSQL.
+"""Conversation creation over HTTP: the reference, and the seed's algorithm (upsert, fixed
+1 s wait, create, one retry), each served in its own process on real PostgreSQL, with the
+standalone fake (`chatgate fake-stream`, this checkout's code) as Stream.
 
-Run: `.venv/bin/python -m bench.bench_create [--conversations 200]`. Prints figures.
+Run: `.venv/bin/python -m bench.bench_create [--baseline REV] [--creates 300]`. Prints figures.
 
-Waits are recorded, never slept: a request's latency is its measured time plus
-the waits it asked for (the seed's fixed 1 s, the reference's backoff, if any).
-Each conversation is a company messaging a user Stream has never seen.
+- create p50, p99 and req/s at concurrency 1, 8 and 32 (`--creates` per level), each
+  a company messaging a user Stream has never seen;
+- the seed-to-reference p50 ratio at concurrency 1. Waits are recorded, never slept: the
+  served backend prints each wait it asked for, and a request's latency is its measured
+  time plus its share of them (the seed waits its fixed 1 s once per create).
+
+`--baseline REV` first builds git revision REV into a temporary directory (`git archive` +
+`pip install --no-deps --target`, as `bench.bench_fake_stream` does) and measures the
+reference served from that code, then the current code, and prints both and the ratios.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+import uuid
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+import requests
+
+from bench.bench_fake_stream import build_revision
 from bench.stats import percentile
-from chatgate.fakes.stream.server import FakeStreamServer
-from chatgate.fixtures.targets import Driver, TargetSpec
-from chatgate.fixtures.targets.build import http_driver, in_process_driver
-from chatgate.fixtures.targets.mutants import MUTANTS
 from chatgate.postgres import PostgresServer, get_postgres
-from chatgate.reference.http.auth import DEV_AUTH_SECRET
-from chatgate.reference.http.server import reference_database, serving_reference
-from chatgate.reference.sync.identities import Kind
-from chatgate.reference.sync.retry import RetryPolicy
-from chatgate.reference.sync.service import ConversationService
+from chatgate.processes import read_until
 
 SEED = "seed-fixed-wait"
-Waits = Callable[[], list[float]]  # every wait the backend recorded so far
+LEVELS = (1, 8, 32)
+START_TIMEOUT_S = 60.0
+
+# Serves the reference (or a mutant) from whatever chatgate is importable, with the API
+# every revision since 0.2 has: build_api(...) and ReferenceServer. Each wait the backend
+# asks for is printed, not slept.
+_SERVE = """
+import signal, sys, threading
+import psycopg
+from stream_chat import StreamChat
+from chatgate.fakes.stream.credentials import DEV_API_KEY, DEV_API_SECRET
+from chatgate.fixtures.targets.mutants import MUTANTS
+from chatgate.reference.http.auth import DEV_AUTH_SECRET
+from chatgate.reference.http.server import ReferenceServer, build_api
+from chatgate.reference.sync.retry import RetryPolicy
+from chatgate.reference.sync.schema import apply_schema
+from chatgate.reference.sync.service import ConversationService
+
+database_url, stream_url, target = sys.argv[1:4]
+with psycopg.connect(database_url) as conn:
+    apply_schema(conn)
+api = build_api(
+    database_url,
+    StreamChat(DEV_API_KEY, DEV_API_SECRET, base_url=stream_url),
+    auth_secret=DEV_AUTH_SECRET,
+    test_mode=True,
+    service_class=ConversationService if target == "reference" else MUTANTS[target].service,
+    retry=RetryPolicy(sleep=lambda s: print(f"waited {s}", flush=True)),
+)
+stop = threading.Event()
+signal.signal(signal.SIGTERM, lambda *_: stop.set())
+with ReferenceServer(api) as server:
+    print(f"listening on {server.base_url}", flush=True)
+    stop.wait()
+"""
+
+
+@dataclass(frozen=True)
+class Code:
+    """Where the served backend's code comes from: `pythonpath` (None: this checkout)."""
+
+    label: str
+    pythonpath: str | None = None
+
+
+@dataclass
+class Served:
+    """A backend in a subprocess; `waits()` reads what it asked to wait, once stopped."""
+
+    base_url: str
+    proc: subprocess.Popen[str]
+
+    def stop(self) -> list[float]:
+        """Stop it; the waits it printed."""
+        self.proc.send_signal(signal.SIGTERM)
+        out, _ = self.proc.communicate(timeout=30)
+        return [float(line.split()[1]) for line in out.splitlines() if line.startswith("waited ")]
+
+
+def _env(code: Code) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("STREAM_API_KEY", "STREAM_API_SECRET")}
+    if code.pythonpath is not None:
+        env["PYTHONPATH"] = code.pythonpath
+    return env
 
 
 @contextmanager
-def over_http(postgres: PostgresServer, spec: TargetSpec) -> Iterator[tuple[Driver, Waits]]:
-    """The backend behind real HTTP, its Stream the standalone fake."""
-    service = MUTANTS[spec.name].service if spec.kind == "mutant" else ConversationService
-    waits: list[float] = []
-    with (
-        reference_database(postgres) as database_url,
-        FakeStreamServer() as fake,
-        serving_reference(
-            database_url,
-            fake.client(),
-            auth_secret=DEV_AUTH_SECRET,
-            test_mode=True,
-            service_class=service,
-            retry=RetryPolicy(sleep=waits.append),
-        ) as server,
-        http_driver(
-            TargetSpec("http", url=server.base_url),
-            fake.base_url,
-            fake.credentials,
-            company_role=server.api.service.roles.roles[Kind.COMPANY],
-        ) as driver,
-    ):
-        yield driver, lambda: list(waits)
+def fake_stream(workdir: Path) -> Iterator[str]:
+    """This checkout's `chatgate fake-stream` in a subprocess; its base URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "chatgate.cli", "fake-stream", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=_env(Code("current")),
+        cwd=workdir,
+    )
+    try:
+        banner = read_until(proc, "listening on", START_TIMEOUT_S)
+        yield banner.split("listening on ")[1].split()[0]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
 
 
 @contextmanager
-def in_process(postgres: PostgresServer, spec: TargetSpec) -> Iterator[tuple[Driver, Waits]]:
-    with in_process_driver(spec, postgres) as driver:
-        yield driver, driver.waits
+def served(
+    code: Code, target: str, postgres: PostgresServer, stream_url: str, workdir: Path
+) -> Iterator[Served]:
+    """`target` (reference or a mutant) from `code`, on a fresh database."""
+    database = postgres.create_database()
+    # A neutral working directory: the checkout's own folders must not shadow `code`.
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SERVE, postgres.url_for(database), stream_url, target],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=_env(code),
+        cwd=workdir,
+    )
+    try:
+        banner = read_until(proc, "listening on", START_TIMEOUT_S)
+        yield Served(banner.split("listening on ")[1].split()[0], proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=30)
+        postgres.drop_database(database)
 
 
-def measure(driver: Driver, waits: Waits, conversations: int) -> list[float]:
-    """Latency of each company-to-new-user creation, waits included."""
-    driver.begin()
-    owner = driver.user("the owner")
-    driver.member(driver.company("a company"), owner, "owner")
-    company = driver.company("a company")
-    recipients = [driver.user(f"a recipient {i}") for i in range(conversations)]
-    latencies = []
-    for recipient in recipients:
-        waited = len(waits())
-        started = time.perf_counter()
-        answer = driver.create_conversation(
-            owner, "user_company", [recipient.id], company_id=company.id
+def _seed(base_url: str, recipients: int) -> tuple[str, str, list[str]]:
+    """An owner running a company, and `recipients` users; (bearer, company, user ids)."""
+    owner, company = str(uuid.uuid4()), str(uuid.uuid4())
+    users = [str(uuid.uuid4()) for _ in range(recipients)]
+    answer = requests.post(
+        f"{base_url}/api/test/provider-state",
+        json={
+            "users": [{"id": u, "name": f"user {u[:8]}"} for u in [owner, *users]],
+            "companies": [{"id": company, "name": "a company"}],
+            "memberships": [{"company_id": company, "user_id": owner, "role": "owner"}],
+        },
+        timeout=60,
+    )
+    answer.raise_for_status()
+    return answer.json()["data"]["tokens"][owner], company, users
+
+
+_session = threading.local()
+
+
+def _create(base_url: str, bearer: str, company: str, user: str) -> float:
+    """One company-to-new-user creation; its latency in seconds."""
+    session = getattr(_session, "value", None) or requests.Session()
+    _session.value = session
+    started = time.perf_counter()
+    answer = session.post(
+        f"{base_url}/api/chat/conversations",
+        json={
+            "conversation_type": "user_company",
+            "participant_ids": [user],
+            "company_id": company,
+        },
+        headers={"Authorization": f"Bearer {bearer}"},
+        timeout=60,
+    )
+    elapsed = time.perf_counter() - started
+    if answer.status_code != 201:
+        raise RuntimeError(f"creation failed ({answer.status_code}): {answer.text}")
+    return elapsed
+
+
+@dataclass(frozen=True)
+class Figures:
+    label: str
+    concurrency: int
+    latencies: list[float]
+    wall_s: float
+
+    @property
+    def p50_ms(self) -> float:
+        return percentile(self.latencies, 50) * 1000
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies) / self.wall_s
+
+    def line(self) -> str:
+        p99 = percentile(self.latencies, 99) * 1000
+        return (
+            f"{self.label:<28} c={self.concurrency:<3} n={len(self.latencies):>5}  "
+            f"p50={self.p50_ms:8.2f} ms  p99={p99:8.2f} ms  {self.rps:7.0f} req/s"
         )
-        elapsed = time.perf_counter() - started
-        if not answer.ok:
-            raise RuntimeError(f"creation failed ({answer.status}): {answer.body}")
-        latencies.append(elapsed + sum(waits()[waited:]))
-    return latencies
 
 
-def line(label: str, latencies: list[float]) -> str:
-    p50, p99 = (percentile([x * 1000 for x in latencies], p) for p in (50, 99))
-    return f"{label:<34} n={len(latencies):>4}  p50={p50:8.2f} ms  p99={p99:8.2f} ms"
+def run_level(label: str, base_url: str, concurrency: int, creates: int) -> Figures:
+    bearer, company, users = _seed(base_url, creates)
+    with ThreadPoolExecutor(concurrency) as pool:
+        started = time.perf_counter()
+        latencies = list(pool.map(lambda u: _create(base_url, bearer, company, u), users))
+        wall = time.perf_counter() - started
+    return Figures(label, concurrency, latencies, wall)
+
+
+def sequential_with_waits(
+    code: Code, target: str, postgres: PostgresServer, stream_url: str, workdir: Path, n: int
+) -> Figures:
+    """`n` creates one at a time, each charged an equal share of the recorded waits."""
+    with served(code, target, postgres, stream_url, workdir) as backend:
+        figures = run_level(f"{target}, {code.label}", backend.base_url, 1, n)
+        waits = backend.stop()
+    share = sum(waits) / n
+    return Figures(figures.label, 1, [x + share for x in figures.latencies], figures.wall_s)
+
+
+def measure(
+    code: Code, postgres: PostgresServer, args: argparse.Namespace, workdir: Path
+) -> dict[str, Any]:
+    """Every figure for `code`, printed as measured."""
+    print(f"-- {code.label}", flush=True)
+    with fake_stream(workdir) as stream_url:
+        levels = {}
+        with served(code, "reference", postgres, stream_url, workdir) as backend:
+            run_level("warm-up", backend.base_url, 8, 50)
+            for concurrency in LEVELS:
+                levels[concurrency] = run_level(
+                    f"reference, {code.label}", backend.base_url, concurrency, args.creates
+                )
+                print(levels[concurrency].line(), flush=True)
+        reference = sequential_with_waits(
+            code, "reference", postgres, stream_url, workdir, args.seed_creates
+        )
+        seed = sequential_with_waits(code, SEED, postgres, stream_url, workdir, args.seed_creates)
+    ratio = seed.p50_ms / reference.p50_ms
+    print(reference.line())
+    print(seed.line())
+    print(f"  seed / reference p50 over HTTP ({code.label}): {ratio:.0f}x", flush=True)
+    return {"levels": levels, "ratio": ratio}
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--conversations", type=int, default=200)
+    parser.add_argument("--baseline", metavar="REV", help="also measure git revision REV")
+    parser.add_argument("--creates", type=int, default=300, help="creates per level")
+    parser.add_argument("--seed-creates", type=int, default=40, help="creates for the ratio")
     args = parser.parse_args(argv)
-    reference, seed = TargetSpec("reference"), TargetSpec("mutant", name=SEED)
-    print("conversation creation, company -> never-synced user (waits counted, not slept)")
-    with get_postgres() as postgres:
-        for transport, build in (("in-process", in_process), ("over HTTP", over_http)):
-            p50 = {}
-            for label, spec in (("reference", reference), ("seed algorithm", seed)):
-                with build(postgres, spec) as (driver, waits):
-                    latencies = measure(driver, waits, args.conversations)
-                print(line(f"{label}, {transport}", latencies))
-                p50[label] = percentile(latencies, 50)
-            ratio = p50["seed algorithm"] / p50["reference"]
-            print(f"  seed / reference p50 ({transport}): {ratio:.0f}x")
+    print("conversation creation over HTTP, company -> never-synced user (waits not slept)")
+    with tempfile.TemporaryDirectory(prefix="chatgate-bench-") as tmp, get_postgres() as pg:
+        workdir = Path(tmp)
+        codes = [Code("current")]
+        if args.baseline:
+            build = workdir / "baseline"
+            build.mkdir()
+            codes.insert(0, Code(args.baseline, str(build_revision(args.baseline, build))))
+        results = {code.label: measure(code, pg, args, workdir) for code in codes}
+    if args.baseline:
+        before, after = results[args.baseline], results["current"]
+        print(f"-- current against {args.baseline}")
+        for concurrency in LEVELS:
+            b, a = before["levels"][concurrency], after["levels"][concurrency]
+            print(
+                f"  c={concurrency:<3} p50 {b.p50_ms:7.2f} -> {a.p50_ms:7.2f} ms "
+                f"({b.p50_ms / a.p50_ms:.2f}x faster), {b.rps:5.0f} -> {a.rps:5.0f} req/s "
+                f"({a.rps / b.rps:.2f}x)"
+            )
+        print(f"  seed / reference p50: {before['ratio']:.0f}x -> {after['ratio']:.0f}x")
 
 
 if __name__ == "__main__":
