@@ -233,12 +233,10 @@ class ConversationService(Steps):
         self, request: CreateConversation, cid: str, initiator: Identity, stored: list[Identity]
     ) -> Conversation:
         """Store the conversation (idempotent on the channel id) and return the stored one."""
-        with self.database.connection() as conn, conn.transaction():
-            store.insert_conversation(
+        with self.database.connection() as conn:
+            conversation = store.insert_conversation(
                 conn, request.conversation_type, cid, initiator, request.name, stored
-            )
-            # Either ours or the one an identical earlier request stored.
-            conversation = store.load(conn, cid)
+            ) or store.load(conn, cid)  # or the one an identical earlier request stored
         assert conversation is not None
         return conversation
 

@@ -37,7 +37,9 @@ class Database:
             return
         pool = ConnectionPool(
             self.url,
-            kwargs={"row_factory": dict_row},
+            # Autocommit: a read costs one round trip, not three (BEGIN, query, COMMIT);
+            # the writes that belong together run in `conn.transaction()`.
+            kwargs={"row_factory": dict_row, "autocommit": True},
             min_size=min(POOL_MIN_SIZE, size),
             max_size=size,
             open=False,
@@ -47,9 +49,10 @@ class Database:
         self._pool = pool
 
     def connection(self) -> AbstractContextManager[Connection]:
-        """A connection for one `with` block: committed at its end, rolled back on error."""
+        """A connection for one `with` block, in autocommit: each statement commits on its
+        own, and writes that belong together run in `conn.transaction()`."""
         if self._pool is None:
-            return psycopg.connect(self.url, row_factory=dict_row)
+            return psycopg.connect(self.url, row_factory=dict_row, autocommit=True)
         return self._pool.connection()
 
     def close(self) -> None:
@@ -97,23 +100,37 @@ def insert_conversation(
     initiator: Identity,
     name: str | None,
     participants: Iterable[Identity],
-) -> None:
-    """Store a conversation and its participants; a stored one with that channel wins."""
+) -> Conversation | None:
+    """Store a conversation and its participants, in one statement (so atomically, and in
+    one round trip); None when a conversation with that channel was stored first: it wins."""
+    members = list(participants)
     row = conn.execute(
-        """
-        INSERT INTO conversations
-            (conversation_type, stream_channel_id, created_by_kind, created_by_id, name)
-        VALUES (%s, %s, %s, %s, %s)
-        ON CONFLICT (stream_channel_id) DO NOTHING
-        RETURNING id
-        """,
-        (conversation_type, cid, initiator.kind.value, initiator.id, name),
-    ).fetchone()
-    if row is not None:
-        conn.cursor().executemany(
-            "INSERT INTO conversation_participants VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-            [(row["id"], p.kind.value, p.id) for p in participants],
+        f"""
+        WITH c AS (
+            INSERT INTO conversations
+                (conversation_type, stream_channel_id, created_by_kind, created_by_id, name)
+            VALUES (%s, %s, %s, %s, %s)
+            ON CONFLICT (stream_channel_id) DO NOTHING
+            RETURNING *
+        ), members AS (
+            INSERT INTO conversation_participants
+                (conversation_id, participant_kind, participant_id)
+            SELECT c.id, p.kind, p.id::uuid FROM c, unnest(%s::text[], %s::text[]) AS p(kind, id)
+            ON CONFLICT DO NOTHING
         )
+        SELECT {_CONVERSATION_COLUMNS} FROM c
+        """,
+        (
+            conversation_type,
+            cid,
+            initiator.kind.value,
+            initiator.id,
+            name,
+            [p.kind.value for p in members],
+            [p.id for p in members],
+        ),
+    ).fetchone()
+    return None if row is None else _conversation(row, members)
 
 
 _CONVERSATION_COLUMNS = (
@@ -137,25 +154,25 @@ def _participants(conn: Connection, conversation_ids: list[Any]) -> dict[Any, li
     return found
 
 
+def _conversation(row: Row, participants: list[Identity]) -> Conversation:
+    creator = Identity(Kind(row["created_by_kind"]), row["created_by_id"])
+    # The creator first, then the others as _participants orders them.
+    others = sorted(
+        (p for p in participants if p != creator), key=lambda p: (p.kind != Kind.USER, p.id)
+    )
+    return Conversation(
+        id=row["stream_channel_id"],
+        conversation_type=row["conversation_type"],
+        name=row["name"],
+        created_at=row["created_at"],
+        created_by=creator,
+        participants=([creator] if creator in participants else []) + others,
+    )
+
+
 def _conversations(conn: Connection, rows: list[Row]) -> list[Conversation]:
     participants = _participants(conn, [r["id"] for r in rows])
-    out = []
-    for row in rows:
-        creator = Identity(Kind(row["created_by_kind"]), row["created_by_id"])
-        listed = participants.get(row["id"], [])
-        # The creator first, then the others in a stable order.
-        ordered = [creator] if creator in listed else []
-        out.append(
-            Conversation(
-                id=row["stream_channel_id"],
-                conversation_type=row["conversation_type"],
-                name=row["name"],
-                created_at=row["created_at"],
-                created_by=creator,
-                participants=ordered + [p for p in listed if p != creator],
-            )
-        )
-    return out
+    return [_conversation(row, participants.get(row["id"], [])) for row in rows]
 
 
 def load(conn: Connection, cid: str) -> Conversation | None:
