@@ -15,6 +15,7 @@ further signals are ignored so that nothing cuts the clean-up short.
 from __future__ import annotations
 
 import argparse
+import gc
 import ipaddress
 import signal
 import sys
@@ -236,6 +237,10 @@ def _serve_fake(args: argparse.Namespace, wait: Callable[[], None]) -> int:
         return 1
     try:
         server.start()
+        # A long-lived server: what start-up allocated (modules, routes) lives as long as
+        # the process, so the collector need never walk it again; its pauses then scale
+        # with the fake's state, not with everything imported.
+        gc.freeze()
         _say(f"fake Stream Chat listening on {server.base_url}")
         _say(f"  api key: {credentials.api_key}")
         _say(
