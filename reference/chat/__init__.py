@@ -1,0 +1,1 @@
+"""The user-based chat on the migrated schema (reference/migration): the seed's checklist."""

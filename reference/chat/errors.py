@@ -1,0 +1,58 @@
+"""What can go wrong in the user-based chat, and every text it says about it.
+
+A `ChatError` names a failure kind (the same kinds as the conversation half's, mapped to
+HTTP statuses in one place by `chatgate.reference.http.errors`), never a status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chatgate.reference.sync.errors import Failure
+
+
+class ChatError(Exception):
+    """A failure of kind `failure`, with the text the caller is shown."""
+
+    def __init__(self, failure: Failure, message: str) -> None:
+        super().__init__(message)
+        self.failure = failure
+        self.message = message
+
+
+def not_migrated() -> ChatError:
+    return ChatError(
+        Failure.CONFLICT,
+        "this database is not migrated to user identities; run `chatgate migrate apply` first",
+    )
+
+
+def not_an_id(what: str, value: Any) -> ChatError:
+    return ChatError(Failure.INVALID, f"{what} must be a positive whole number, got {value!r}")
+
+
+def no_such_user(user_id: int) -> ChatError:
+    return ChatError(Failure.NOT_FOUND, f"there is no user {user_id}")
+
+
+def with_oneself() -> ChatError:
+    return ChatError(Failure.INVALID, "a direct conversation needs another user than yourself")
+
+
+def no_such_conversation() -> ChatError:
+    # The same words whether it does not exist or is not yours: no existence oracle.
+    return ChatError(Failure.NOT_FOUND, "Conversation not found")
+
+
+def bad_text(limit: int) -> ChatError:
+    return ChatError(
+        Failure.INVALID, f"text must be a non-blank string of at most {limit} characters"
+    )
+
+
+def bad_limit(limit: int) -> ChatError:
+    return ChatError(Failure.INVALID, f"limit must be a whole number from 1 to {limit}")
+
+
+def bad_offset() -> ChatError:
+    return ChatError(Failure.INVALID, "offset must be a whole number, 0 or more")

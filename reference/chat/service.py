@@ -1,0 +1,154 @@
+"""The user-based chat on the migrated schema: who you are is always the authenticated
+user (`me`), never a parameter. This slice: start a direct conversation, send text, read
+the history a page at a time, mark it read, and list one's conversations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from . import errors, store
+
+MAX_TEXT_CHARS = 4000
+MAX_PAGE = 100
+DEFAULT_PAGE = 30
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    conversation_id: int
+    sender_user_id: int
+    type: str
+    text: str | None
+    media_url: str | None
+    sent_at: datetime
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Message:
+        return cls(
+            id=row["id"],
+            conversation_id=row["conversation_id"],
+            sender_user_id=row["sender_user_id"],
+            type=row["message_type"],
+            text=row["content"],
+            media_url=row["media_url"],
+            sent_at=row["created_at"]
+            if isinstance(row["created_at"], datetime)
+            else datetime.fromisoformat(row["created_at"]),
+        )
+
+
+@dataclass(frozen=True)
+class Page:
+    messages: list[Message]  # newest first
+    next_before: int | None  # pass as `before` for the next (older) page; None: no more
+
+
+@dataclass(frozen=True)
+class ConversationSummary:
+    id: int
+    type: str
+    name: str | None
+    others: list[int]
+    last_message: Message | None
+    unread: int
+
+
+def _id(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise errors.not_an_id(what, value)
+    return value
+
+
+def _limit(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PAGE:
+        raise errors.bad_limit(MAX_PAGE)
+    return value
+
+
+class ChatService:
+    """One database's user-based chat."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+
+    def _connection(self) -> store.Connection:
+        conn = store.connect(self.database_url)
+        if not store.is_migrated(conn):
+            conn.close()
+            raise errors.not_migrated()
+        return conn
+
+    def start_direct(self, me: int, other: int) -> int:
+        """The direct conversation of `me` and `other`: the one there is, or a new one.
+        Two simultaneous starts of one pair get the same conversation."""
+        me, other = _id(me, "your user id"), _id(other, "user_id")
+        if me == other:
+            raise errors.with_oneself()
+        with self._connection() as conn:
+            if not store.user_exists(conn, other):
+                raise errors.no_such_user(other)
+            with conn.transaction():
+                store.lock_pair(conn, me, other)
+                return store.direct_between(conn, me, other) or store.insert_direct(conn, me, other)
+
+    def _member(self, conn: store.Connection, conversation: int, me: int) -> dict[str, Any]:
+        found = store.participation(conn, conversation, me)
+        if found is None:
+            raise errors.no_such_conversation()
+        return found
+
+    def send_text(self, me: int, conversation: int, text: Any) -> Message:
+        """Send `text` into a conversation `me` takes part in."""
+        me, conversation = _id(me, "your user id"), _id(conversation, "conversation id")
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT_CHARS:
+            raise errors.bad_text(MAX_TEXT_CHARS)
+        with self._connection() as conn:
+            self._member(conn, conversation, me)
+            return Message.of(store.insert_text(conn, conversation, me, text))
+
+    def history(
+        self, me: int, conversation: int, *, before: int | None = None, limit: int = DEFAULT_PAGE
+    ) -> Page:
+        """The messages `me` sees, newest first, a page at a time (cursor: `before`)."""
+        me, conversation = _id(me, "your user id"), _id(conversation, "conversation id")
+        if before is not None:
+            before = _id(before, "before")
+        limit = _limit(limit)
+        with self._connection() as conn:
+            self._member(conn, conversation, me)
+            rows = store.history(conn, conversation, me, before, limit + 1)
+        messages = [Message.of(r) for r in rows[:limit]]
+        more = len(rows) > limit
+        return Page(messages, messages[-1].id if more and messages else None)
+
+    def mark_read(self, me: int, conversation: int, up_to: int) -> None:
+        """`me` has read the conversation up to message `up_to` (never backwards)."""
+        me, conversation = _id(me, "your user id"), _id(conversation, "conversation id")
+        up_to = _id(up_to, "message id")
+        with self._connection() as conn:
+            self._member(conn, conversation, me)
+            store.mark_read(conn, conversation, me, up_to, datetime.now())
+
+    def conversations(
+        self, me: int, *, limit: int = DEFAULT_PAGE, offset: int = 0
+    ) -> list[ConversationSummary]:
+        """`me`'s conversations, latest activity first, with the last message and unread count."""
+        me, limit = _id(me, "your user id"), _limit(limit)
+        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+            raise errors.bad_offset()
+        with self._connection() as conn:
+            rows = store.conversations_of(conn, me, limit, offset)
+        return [
+            ConversationSummary(
+                id=r["id"],
+                type=r["type"],
+                name=r["name"],
+                others=list(r["others"]),
+                last_message=Message.of(r["last_message"]) if r["last_message"] else None,
+                unread=int(r["unread"]),
+            )
+            for r in rows
+        ]

@@ -1,0 +1,168 @@
+"""The user-based chat's SQL, on the migrated schema (reference/migration): every query
+keys people by user id; conversations merged away by the migration are never shown."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+Connection = psycopg.Connection[Any]
+Row = dict[str, Any]
+
+# Messages one user sees in a conversation: not deleted for everyone, not deleted for
+# them, and not before the moment they cleared the chat ("delete for me").
+_VISIBLE = """
+    m.conversation_id = %(conversation)s
+    AND NOT coalesce(m.deleted_for_everyone, false)
+    AND NOT coalesce(m.deleted_for_user_ids, '[]'::jsonb) @> to_jsonb(%(me)s::int)
+    AND (p.chat_cleared_at IS NULL OR m.created_at > p.chat_cleared_at)
+"""
+_MESSAGE_COLUMNS = (
+    "m.id, m.conversation_id, m.sender_user_id, m.message_type, m.content, m.media_url, "
+    "m.created_at"
+)
+
+
+def connect(database_url: str) -> Connection:
+    return psycopg.connect(database_url, row_factory=dict_row, autocommit=True)
+
+
+def is_migrated(conn: Connection) -> bool:
+    """Has the user-keyed schema the chat needs (its new columns and unique keys)?"""
+    row = conn.execute(
+        "SELECT count(*) AS n FROM pg_indexes WHERE schemaname = current_schema() "
+        "AND indexname = 'ux_participants_conversation_user'"
+    ).fetchone()
+    assert row is not None
+    return bool(row["n"])
+
+
+def user_exists(conn: Connection, user_id: int) -> bool:
+    return conn.execute("SELECT 1 FROM users WHERE id = %s", (user_id,)).fetchone() is not None
+
+
+def direct_between(conn: Connection, me: int, other: int) -> int | None:
+    """The live direct conversation of exactly these two users, if there is one."""
+    row = conn.execute(
+        """
+        SELECT c.id FROM conversations c
+        JOIN conversation_participants p ON p.conversation_id = c.id
+        WHERE c.type = 'direct' AND c.merged_into_id IS NULL
+        GROUP BY c.id
+        HAVING array_agg(DISTINCT p.user_id ORDER BY p.user_id) = %s::int[]
+        ORDER BY c.id LIMIT 1
+        """,
+        (sorted((me, other)),),
+    ).fetchone()
+    return None if row is None else int(row["id"])
+
+
+def lock_pair(conn: Connection, me: int, other: int) -> None:
+    """Serialise get-or-create of one pair's direct conversation (until the transaction ends)."""
+    low, high = sorted((me, other))
+    conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (low, high))
+
+
+def insert_direct(conn: Connection, me: int, other: int) -> int:
+    """A new direct conversation of two users, written by user id only."""
+    row = conn.execute(
+        """
+        WITH c AS (
+            INSERT INTO conversations (type, created_by_user_id) VALUES ('direct', %(me)s)
+            RETURNING id
+        ), members AS (
+            INSERT INTO conversation_participants (conversation_id, user_id)
+            SELECT c.id, u FROM c, unnest(%(users)s::int[]) AS u
+        )
+        SELECT id FROM c
+        """,
+        {"me": me, "users": [me, other]},
+    ).fetchone()
+    assert row is not None
+    return int(row["id"])
+
+
+def participation(conn: Connection, conversation: int, me: int) -> Row | None:
+    """My active participant row in a live conversation, or None."""
+    return conn.execute(
+        """
+        SELECT p.* FROM conversation_participants p
+        JOIN conversations c ON c.id = p.conversation_id
+        WHERE p.conversation_id = %s AND p.user_id = %s AND coalesce(p.is_active, true)
+          AND c.merged_into_id IS NULL
+        """,
+        (conversation, me),
+    ).fetchone()
+
+
+def insert_text(conn: Connection, conversation: int, me: int, text: str) -> Row:
+    row = conn.execute(
+        f"""
+        WITH m AS (
+            INSERT INTO chat_messages (conversation_id, sender_user_id, message_type, content)
+            VALUES (%s, %s, 'text', %s) RETURNING *
+        ), touched AS (
+            UPDATE conversations SET last_message_at = (SELECT created_at FROM m),
+                updated_at = now() WHERE id = %s
+        )
+        SELECT {_MESSAGE_COLUMNS} FROM m
+        """,
+        (conversation, me, text, conversation),
+    ).fetchone()
+    assert row is not None
+    return row
+
+
+def history(
+    conn: Connection, conversation: int, me: int, before: int | None, limit: int
+) -> list[Row]:
+    """Up to `limit` messages I see, newest first, older than message `before`."""
+    return conn.execute(
+        f"""
+        SELECT {_MESSAGE_COLUMNS} FROM chat_messages m
+        JOIN conversation_participants p
+          ON p.conversation_id = m.conversation_id AND p.user_id = %(me)s
+        WHERE {_VISIBLE} AND (%(before)s::int IS NULL OR m.id < %(before)s::int)
+        ORDER BY m.id DESC LIMIT %(limit)s
+        """,
+        {"conversation": conversation, "me": me, "before": before, "limit": limit},
+    ).fetchall()
+
+
+def mark_read(conn: Connection, conversation: int, me: int, message: int, at: datetime) -> None:
+    conn.execute(
+        "UPDATE conversation_participants SET last_read_message_id = "
+        "greatest(coalesce(last_read_message_id, 0), %s), last_read_at = %s "
+        "WHERE conversation_id = %s AND user_id = %s",
+        (message, at, conversation, me),
+    )
+
+
+def conversations_of(conn: Connection, me: int, limit: int, offset: int) -> list[Row]:
+    """My live conversations, latest activity first, each with the other participants,
+    its last message I see and how many messages from others I have not read."""
+    return conn.execute(
+        f"""
+        SELECT c.id, c.type, c.name, coalesce(c.last_message_at, c.created_at) AS active_at,
+            ARRAY(SELECT o.user_id FROM conversation_participants o
+                  WHERE o.conversation_id = c.id AND o.user_id <> %(me)s
+                  AND coalesce(o.is_active, true) ORDER BY o.user_id) AS others,
+            (SELECT row_to_json(last) FROM (
+                SELECT {_MESSAGE_COLUMNS} FROM chat_messages m
+                WHERE {_VISIBLE.replace("%(conversation)s", "c.id")}
+                ORDER BY m.id DESC LIMIT 1) last) AS last_message,
+            (SELECT count(*) FROM chat_messages m
+             WHERE {_VISIBLE.replace("%(conversation)s", "c.id")}
+               AND m.sender_user_id <> %(me)s
+               AND m.id > coalesce(p.last_read_message_id, 0)) AS unread
+        FROM conversation_participants p
+        JOIN conversations c ON c.id = p.conversation_id
+        WHERE p.user_id = %(me)s AND coalesce(p.is_active, true) AND c.merged_into_id IS NULL
+        ORDER BY active_at DESC NULLS LAST, c.id DESC
+        LIMIT %(limit)s OFFSET %(offset)s
+        """,
+        {"me": me, "limit": limit, "offset": offset},
+    ).fetchall()

@@ -1,0 +1,172 @@
+"""The user-based chat's first slice on a database migrated from generated legacy data:
+one identity per user whatever profile wrote before, messaging and history."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from chatgate.fixtures.targets.migration_driver import MigrationDriver, MigrationTarget
+from chatgate.reference.chat.errors import ChatError
+from chatgate.reference.chat.service import ChatService
+from chatgate.reference.migration.apply import apply
+from chatgate.reference.sync.errors import Failure
+
+
+@pytest.fixture
+def migrated(legacy_database: str) -> MigrationDriver:
+    apply(legacy_database)
+    return MigrationDriver(MigrationTarget("reference"), legacy_database)
+
+
+@pytest.fixture
+def chat(migrated: MigrationDriver) -> ChatService:
+    return ChatService(migrated.url)
+
+
+def _two_strangers(migrated: MigrationDriver) -> tuple[int, int]:
+    """Two users with no conversation together."""
+    (pair,) = migrated.query(
+        "SELECT a.id, b.id FROM users a, users b WHERE a.id < b.id AND NOT EXISTS ("
+        "SELECT 1 FROM conversation_participants x JOIN conversation_participants y "
+        "ON x.conversation_id = y.conversation_id WHERE x.user_id = a.id AND y.user_id = b.id) "
+        "ORDER BY a.id, b.id LIMIT 1"
+    )
+    return pair[0], pair[1]
+
+
+def test_a_pair_whose_legacy_directs_were_merged_gets_the_kept_one_with_all_its_history(
+    migrated: MigrationDriver, chat: ChatService
+) -> None:
+    kept, users, messages = migrated.query(
+        "SELECT c.id, array_agg(DISTINCT p.user_id ORDER BY p.user_id), "
+        "(SELECT count(*) FROM chat_messages m WHERE m.conversation_id = c.id) "
+        "FROM conversations c JOIN conversation_participants p ON p.conversation_id = c.id "
+        "WHERE c.id IN (SELECT merged_into FROM chatgate_migration.merged_conversations) "
+        "GROUP BY c.id ORDER BY c.id LIMIT 1"
+    )[0]
+    me, other = users
+    assert chat.start_direct(me, other) == kept
+    seen = chat.history(other, kept, limit=100).messages
+    assert len(seen) == messages
+    assert {m.sender_user_id for m in seen} <= {me, other}
+
+
+def test_starting_a_conversation_twice_or_at_once_gives_one_conversation(
+    migrated: MigrationDriver, chat: ChatService
+) -> None:
+    me, other = _two_strangers(migrated)
+    with ThreadPoolExecutor(8) as pool:
+        ids = set(pool.map(lambda _: chat.start_direct(me, other), range(16)))
+    assert len(ids) == 1
+    assert chat.start_direct(other, me) == ids.pop()
+
+
+@pytest.mark.parametrize(
+    ("call", "failure", "text"),
+    [
+        (
+            lambda c: c.start_direct(1, 1),
+            Failure.INVALID,
+            "a direct conversation needs another user",
+        ),
+        (lambda c: c.start_direct(1, 99_999_999), Failure.NOT_FOUND, "there is no user 99999999"),
+        (
+            lambda c: c.start_direct(1, "2"),
+            Failure.INVALID,
+            "user_id must be a positive whole number",
+        ),
+        (
+            lambda c: c.history(1, 1, limit=0),
+            Failure.INVALID,
+            "limit must be a whole number from 1",
+        ),
+        (lambda c: c.conversations(1, offset=-1), Failure.INVALID, "offset must be a whole number"),
+    ],
+)
+def test_bad_requests_are_refused_in_words(
+    chat: ChatService, call: object, failure: Failure, text: str
+) -> None:
+    with pytest.raises(ChatError) as raised:
+        call(chat)  # type: ignore[operator]
+    assert raised.value.failure is failure
+    assert text in raised.value.message
+
+
+def test_outsiders_cannot_tell_a_conversation_exists(
+    migrated: MigrationDriver, chat: ChatService
+) -> None:
+    me, other = _two_strangers(migrated)
+    conversation = chat.start_direct(me, other)
+    outsider = next(
+        u for (u,) in migrated.query("SELECT id FROM users ORDER BY id") if u not in (me, other)
+    )
+    for call in (
+        lambda: chat.send_text(outsider, conversation, "hi"),
+        lambda: chat.history(outsider, conversation),
+    ):
+        with pytest.raises(ChatError, match=r"^Conversation not found$"):
+            call()
+    with pytest.raises(ChatError, match=r"^Conversation not found$"):
+        chat.history(me, 99_999_999)
+
+
+@pytest.mark.parametrize("text", ["", "   ", None, 5, "x" * 4001])
+def test_a_message_that_is_not_text_is_refused_and_nothing_is_sent(
+    migrated: MigrationDriver, chat: ChatService, text: object
+) -> None:
+    me, other = _two_strangers(migrated)
+    conversation = chat.start_direct(me, other)
+    with pytest.raises(ChatError, match="text must be a non-blank string of at most 4000"):
+        chat.send_text(me, conversation, text)
+    assert chat.history(other, conversation).messages == []
+
+
+def test_the_recipient_sees_messages_a_page_at_a_time_and_unread_counts_follow_reads(
+    migrated: MigrationDriver, chat: ChatService
+) -> None:
+    me, other = _two_strangers(migrated)
+    conversation = chat.start_direct(me, other)
+    sent = [chat.send_text(me, conversation, f"message {n}") for n in range(5)]
+    pages, before = [], None
+    while True:
+        page = chat.history(other, conversation, before=before, limit=2)
+        pages.append([m.text for m in page.messages])
+        if page.next_before is None:
+            break
+        before = page.next_before
+    assert pages == [["message 4", "message 3"], ["message 2", "message 1"], ["message 0"]]
+    (mine,) = [c for c in chat.conversations(other, limit=100) if c.id == conversation]
+    assert (mine.unread, mine.last_message.text if mine.last_message else None) == (5, "message 4")
+    chat.mark_read(other, conversation, sent[2].id)
+    (mine,) = [c for c in chat.conversations(other, limit=100) if c.id == conversation]
+    assert mine.unread == 2
+    assert mine.others == [me]
+
+
+def test_switching_role_keeps_one_history_for_the_user(
+    migrated: MigrationDriver, chat: ChatService
+) -> None:
+    # A user who chatted through two profiles before the migration.
+    (user,) = migrated.query(
+        "SELECT p.user_id FROM conversation_participants p "
+        "JOIN conversations c ON c.id = p.conversation_id WHERE c.merged_into_id IS NULL "
+        "GROUP BY p.user_id HAVING count(DISTINCT p.profile_type) > 1 ORDER BY 1 LIMIT 1"
+    )[0]
+    expected = {
+        c
+        for (c,) in migrated.query(
+            "SELECT DISTINCT p.conversation_id FROM conversation_participants p "
+            "JOIN conversations c ON c.id = p.conversation_id "
+            "WHERE p.user_id = %s AND c.merged_into_id IS NULL AND coalesce(p.is_active, true)",
+            (user,),
+        )
+    }
+    listed = {c.id for c in chat.conversations(user, limit=100)}
+    assert listed == expected
+
+
+def test_the_chat_refuses_a_database_that_is_not_migrated(legacy_database: str) -> None:
+    with pytest.raises(ChatError, match="not migrated to user identities"):
+        ChatService(legacy_database).conversations(1)
