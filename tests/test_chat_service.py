@@ -3,6 +3,7 @@ one identity per user whatever profile wrote before, messaging and history."""
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -170,3 +171,110 @@ def test_switching_role_keeps_one_history_for_the_user(
 def test_the_chat_refuses_a_database_that_is_not_migrated(legacy_database: str) -> None:
     with pytest.raises(ChatError, match="not migrated to user identities"):
         ChatService(legacy_database).conversations(1)
+
+
+def test_a_block_stops_messages_both_ways_until_it_is_lifted(
+    migrated: MigrationDriver, chat: ChatService
+) -> None:
+    me, other = _two_strangers(migrated)
+    conversation = chat.start_direct(me, other)
+    chat.block(me, other)
+    for sender in (me, other):
+        with pytest.raises(ChatError, match="one of you has blocked the other") as raised:
+            chat.send_text(sender, conversation, "hello?")
+        assert raised.value.failure is Failure.FORBIDDEN
+    assert other in chat.blocked(me)
+    chat.unblock(me, other)
+    assert other not in chat.blocked(me)
+    assert chat.send_text(other, conversation, "hello again").text == "hello again"
+
+
+def test_settings_are_created_by_the_first_write_and_changed_by_later_ones(
+    migrated: MigrationDriver, chat: ChatService
+) -> None:
+    (user,) = migrated.query(
+        "SELECT id FROM users u WHERE NOT EXISTS "
+        "(SELECT 1 FROM chat_settings s WHERE s.user_id = u.id) "
+        "ORDER BY id LIMIT 1"
+    )[0]
+    assert chat.settings(user)["who_can_message"] == "everyone"
+    assert chat.update_settings(user, {"read_receipts": False})["read_receipts"] is False
+    after = chat.update_settings(user, {"who_can_message": "none"})
+    assert (after["who_can_message"], after["read_receipts"]) == ("none", False)
+    assert migrated.query("SELECT count(*) FROM chat_settings WHERE user_id = %s", (user,)) == [
+        (1,)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "text"),
+    [
+        ({}, "settings must be an object with at least one setting"),
+        (
+            {"who_can_message": "friends"},
+            "who_can_message must be one of everyone, connections, none",
+        ),
+        ({"read_receipts": "yes"}, "read_receipts must be true or false"),
+        ({"read_receipts": 1}, "read_receipts must be true or false"),
+        ({"theme": "dark"}, "unknown settings ['theme']"),
+    ],
+)
+def test_a_bad_settings_change_is_refused_and_nothing_changes(
+    chat: ChatService, changes: dict[str, object], text: str
+) -> None:
+    before = chat.settings(1)
+    with pytest.raises(ChatError, match=re.escape(text)):
+        chat.update_settings(1, changes)
+    assert chat.settings(1) == before
+
+
+def test_who_can_message_connections_refuses_strangers_and_lets_connections_in(
+    migrated: MigrationDriver, chat: ChatService
+) -> None:
+    (recipient, friend) = migrated.query(
+        "SELECT recipient_id, requested_by FROM connections WHERE status = 'accepted' "
+        "AND NOT EXISTS (SELECT 1 FROM blocked_chat_contacts b WHERE (b.blocker_user_id, "
+        "b.blocked_user_id) IN ((recipient_id, requested_by), (requested_by, recipient_id))) "
+        "ORDER BY id LIMIT 1"
+    )[0]
+    (stranger,) = migrated.query(
+        "SELECT u.id FROM users u WHERE u.id NOT IN (%s, %s) AND NOT EXISTS (SELECT 1 FROM "
+        "connections c WHERE c.status = 'accepted' AND %s IN (c.requested_by, c.recipient_id) "
+        "AND u.id IN (c.requested_by, c.recipient_id)) ORDER BY u.id LIMIT 1",
+        (recipient, friend, recipient),
+    )[0]
+    chat.update_settings(recipient, {"who_can_message": "connections"})
+    with pytest.raises(ChatError, match="accepts messages from their connections only"):
+        chat.start_direct(stranger, recipient)
+    assert chat.start_direct(friend, recipient) > 0
+    chat.update_settings(recipient, {"who_can_message": "none"})
+    with pytest.raises(ChatError, match="accepts messages from nobody"):
+        chat.start_direct(friend, recipient)
+
+
+def test_delete_for_me_hides_the_history_from_me_only(
+    migrated: MigrationDriver, chat: ChatService
+) -> None:
+    me, other = _two_strangers(migrated)
+    conversation = chat.start_direct(me, other)
+    chat.send_text(other, conversation, "before")
+    chat.delete_for_me(me, conversation)
+    chat.send_text(other, conversation, "after")
+    assert [m.text for m in chat.history(me, conversation).messages] == ["after"]
+    assert [m.text for m in chat.history(other, conversation).messages] == ["after", "before"]
+
+
+def test_search_finds_conversations_by_a_participants_name_or_a_message_i_see(
+    migrated: MigrationDriver, chat: ChatService
+) -> None:
+    me, other = _two_strangers(migrated)
+    conversation = chat.start_direct(me, other)
+    ((first,),) = migrated.query("SELECT first_name FROM users WHERE id = %s", (other,))
+    assert conversation in chat.search(me, first.upper(), limit=100)
+    chat.send_text(other, conversation, "the quarterly 100% report_v2")
+    assert chat.search(me, "100% report_v2") == [conversation]
+    assert chat.search(me, "quarterly 1_0") == []  # % and _ are taken literally
+    chat.delete_for_me(me, conversation)
+    assert conversation not in chat.search(me, "quarterly")
+    with pytest.raises(ChatError, match="a search needs 1 to 100 characters"):
+        chat.search(me, "  ")

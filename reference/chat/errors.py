@@ -56,3 +56,32 @@ def bad_limit(limit: int) -> ChatError:
 
 def bad_offset() -> ChatError:
     return ChatError(Failure.INVALID, "offset must be a whole number, 0 or more")
+
+
+def blocked() -> ChatError:
+    return ChatError(
+        Failure.FORBIDDEN, "you cannot message this user: one of you has blocked the other"
+    )
+
+
+def not_accepting(audience: str) -> ChatError:
+    who = "nobody" if audience == "none" else "their connections only"
+    return ChatError(Failure.FORBIDDEN, f"this user accepts messages from {who}")
+
+
+def bad_setting(name: str, allowed: str) -> ChatError:
+    return ChatError(Failure.INVALID, f"{name} must be {allowed}")
+
+
+def unknown_settings(names: list[str], known: tuple[str, ...]) -> ChatError:
+    return ChatError(
+        Failure.INVALID, f"unknown settings {names}; the settings are {', '.join(known)}"
+    )
+
+
+def no_settings() -> ChatError:
+    return ChatError(Failure.INVALID, "settings must be an object with at least one setting")
+
+
+def bad_search(limit: int) -> ChatError:
+    return ChatError(Failure.INVALID, f"a search needs 1 to {limit} characters of text")

@@ -1,6 +1,7 @@
 """The user-based chat on the migrated schema: who you are is always the authenticated
-user (`me`), never a parameter. This slice: start a direct conversation, send text, read
-the history a page at a time, mark it read, and list one's conversations."""
+user (`me`), never a parameter. Direct conversations, text messages, history a page at a
+time, read marks, the conversation list, delete for me; blocks and privacy settings,
+enforced on the server and failing closed."""
 
 from __future__ import annotations
 
@@ -11,6 +12,19 @@ from typing import Any
 from . import errors, store
 
 MAX_TEXT_CHARS = 4000
+MAX_SEARCH_CHARS = 100
+AUDIENCES = ("everyone", "connections", "none")
+VISIBILITIES = ("everyone", "connections", "nobody")
+DEFAULT_SETTINGS = {
+    "who_can_message": "everyone",
+    "read_receipts": True,
+    "last_seen_visibility": "everyone",
+}
+_SETTING_RULES: dict[str, tuple[Any, str]] = {
+    "who_can_message": (AUDIENCES, "one of everyone, connections, none"),
+    "read_receipts": ((True, False), "true or false"),
+    "last_seen_visibility": (VISIBILITIES, "one of everyone, connections, nobody"),
+}
 MAX_PAGE = 100
 DEFAULT_PAGE = 30
 
@@ -90,9 +104,22 @@ class ChatService:
         with self._connection() as conn:
             if not store.user_exists(conn, other):
                 raise errors.no_such_user(other)
+            self._may_message(conn, me, other)
             with conn.transaction():
                 store.lock_pair(conn, me, other)
                 return store.direct_between(conn, me, other) or store.insert_direct(conn, me, other)
+
+    def _may_message(self, conn: store.Connection, me: int, other: int) -> None:
+        """Refuse unless `other` takes messages from `me`: no block either way, and their
+        who_can_message lets `me` in. An unknown setting refuses (fails closed)."""
+        if store.blocked_either_way(conn, me, other):
+            raise errors.blocked()
+        audience = (store.settings_of(conn, other) or DEFAULT_SETTINGS)["who_can_message"]
+        if audience == "everyone":
+            return
+        if audience == "connections" and store.connected(conn, me, other):
+            return
+        raise errors.not_accepting(audience if audience in AUDIENCES else "none")
 
     def _member(self, conn: store.Connection, conversation: int, me: int) -> dict[str, Any]:
         found = store.participation(conn, conversation, me)
@@ -106,7 +133,10 @@ class ChatService:
         if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT_CHARS:
             raise errors.bad_text(MAX_TEXT_CHARS)
         with self._connection() as conn:
-            self._member(conn, conversation, me)
+            participation = self._member(conn, conversation, me)
+            if participation["conversation_type"] == "direct":
+                for other in store.others_in(conn, conversation, me):
+                    self._may_message(conn, me, other)
             return Message.of(store.insert_text(conn, conversation, me, text))
 
     def history(
@@ -152,3 +182,59 @@ class ChatService:
             )
             for r in rows
         ]
+
+    def delete_for_me(self, me: int, conversation: int) -> None:
+        """Hide the conversation's history so far from `me` only; others keep theirs."""
+        me, conversation = _id(me, "your user id"), _id(conversation, "conversation id")
+        with self._connection() as conn:
+            self._member(conn, conversation, me)
+            store.clear_for(conn, conversation, me, datetime.now())
+
+    def search(self, me: int, text: Any, *, limit: int = DEFAULT_PAGE) -> list[int]:
+        """`me`'s conversations matching `text` by a participant's name or a message."""
+        me, limit = _id(me, "your user id"), _limit(limit)
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_SEARCH_CHARS:
+            raise errors.bad_search(MAX_SEARCH_CHARS)
+        with self._connection() as conn:
+            return store.search(conn, me, text.strip(), limit)
+
+    # -- privacy -------------------------------------------------------------------
+    def block(self, me: int, other: int) -> None:
+        me, other = _id(me, "your user id"), _id(other, "user_id")
+        if me == other:
+            raise errors.with_oneself()
+        with self._connection() as conn:
+            if not store.user_exists(conn, other):
+                raise errors.no_such_user(other)
+            store.block(conn, me, other)
+
+    def unblock(self, me: int, other: int) -> None:
+        me, other = _id(me, "your user id"), _id(other, "user_id")
+        with self._connection() as conn:
+            store.unblock(conn, me, other)
+
+    def blocked(self, me: int) -> list[int]:
+        """The users `me` has blocked (an unblocked user is not among them)."""
+        me = _id(me, "your user id")
+        with self._connection() as conn:
+            return store.blocked_by(conn, me)
+
+    def settings(self, me: int) -> dict[str, Any]:
+        me = _id(me, "your user id")
+        with self._connection() as conn:
+            return {**DEFAULT_SETTINGS, **(store.settings_of(conn, me) or {})}
+
+    def update_settings(self, me: int, changes: Any) -> dict[str, Any]:
+        """Change some of `me`'s privacy settings; the first change creates them."""
+        me = _id(me, "your user id")
+        if not isinstance(changes, dict) or not changes:
+            raise errors.no_settings()
+        unknown = sorted(set(changes) - set(_SETTING_RULES))
+        if unknown:
+            raise errors.unknown_settings(unknown, tuple(_SETTING_RULES))
+        for name, value in changes.items():
+            allowed, words = _SETTING_RULES[name]
+            if type(value) is not type(allowed[0]) or value not in allowed:
+                raise errors.bad_setting(name, words)
+        with self._connection() as conn:
+            return {**DEFAULT_SETTINGS, **store.save_settings(conn, me, changes)}

@@ -89,7 +89,7 @@ def participation(conn: Connection, conversation: int, me: int) -> Row | None:
     """My active participant row in a live conversation, or None."""
     return conn.execute(
         """
-        SELECT p.* FROM conversation_participants p
+        SELECT p.*, c.type AS conversation_type FROM conversation_participants p
         JOIN conversations c ON c.id = p.conversation_id
         WHERE p.conversation_id = %s AND p.user_id = %s AND coalesce(p.is_active, true)
           AND c.merged_into_id IS NULL
@@ -166,3 +166,113 @@ def conversations_of(conn: Connection, me: int, limit: int, offset: int) -> list
         """,
         {"me": me, "limit": limit, "offset": offset},
     ).fetchall()
+
+
+# -- privacy -------------------------------------------------------------------------
+SETTINGS = ("who_can_message", "read_receipts", "last_seen_visibility")
+
+
+def blocked_either_way(conn: Connection, me: int, other: int) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM blocked_chat_contacts WHERE (blocker_user_id, blocked_user_id) IN "
+        "((%(me)s, %(other)s), (%(other)s, %(me)s)) LIMIT 1",
+        {"me": me, "other": other},
+    ).fetchone()
+    return row is not None
+
+
+def connected(conn: Connection, me: int, other: int) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM connections WHERE status = 'accepted' AND (requested_by, recipient_id) IN "
+        "((%(me)s, %(other)s), (%(other)s, %(me)s)) LIMIT 1",
+        {"me": me, "other": other},
+    ).fetchone()
+    return row is not None
+
+
+def settings_of(conn: Connection, user: int) -> Row | None:
+    return conn.execute(
+        f"SELECT {', '.join(SETTINGS)} FROM chat_settings WHERE user_id = %s", (user,)
+    ).fetchone()
+
+
+def save_settings(conn: Connection, user: int, changes: dict[str, Any]) -> Row:
+    """Write `changes` to the user's one settings row: the first write inserts it."""
+    columns = list(changes)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns)
+    row = conn.execute(
+        f"INSERT INTO chat_settings (user_id, {', '.join(columns)}) "
+        f"VALUES (%s, {', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT (user_id) DO UPDATE SET {updates}, updated_at = now() "
+        f"RETURNING {', '.join(SETTINGS)}",
+        (user, *changes.values()),
+    ).fetchone()
+    assert row is not None
+    return row
+
+
+def block(conn: Connection, me: int, other: int) -> None:
+    conn.execute(
+        "INSERT INTO blocked_chat_contacts (blocker_user_id, blocked_user_id) VALUES (%s, %s) "
+        "ON CONFLICT (blocker_user_id, blocked_user_id) DO NOTHING",
+        (me, other),
+    )
+
+
+def unblock(conn: Connection, me: int, other: int) -> None:
+    conn.execute(
+        "DELETE FROM blocked_chat_contacts WHERE blocker_user_id = %s AND blocked_user_id = %s",
+        (me, other),
+    )
+
+
+def blocked_by(conn: Connection, me: int) -> list[int]:
+    rows = conn.execute(
+        "SELECT blocked_user_id FROM blocked_chat_contacts WHERE blocker_user_id = %s "
+        "ORDER BY blocked_user_id",
+        (me,),
+    ).fetchall()
+    return [int(r["blocked_user_id"]) for r in rows]
+
+
+def others_in(conn: Connection, conversation: int, me: int) -> list[int]:
+    rows = conn.execute(
+        "SELECT user_id FROM conversation_participants WHERE conversation_id = %s "
+        "AND user_id <> %s AND coalesce(is_active, true) ORDER BY user_id",
+        (conversation, me),
+    ).fetchall()
+    return [int(r["user_id"]) for r in rows]
+
+
+def clear_for(conn: Connection, conversation: int, me: int, at: datetime) -> None:
+    """Delete for me: hide everything up to now from `me` only."""
+    conn.execute(
+        "UPDATE conversation_participants SET chat_cleared_at = %s, last_read_at = %s "
+        "WHERE conversation_id = %s AND user_id = %s",
+        (at, at, conversation, me),
+    )
+
+
+def search(conn: Connection, me: int, text: str, limit: int) -> list[int]:
+    """My live conversations where another participant's name, or a message I see,
+    contains `text` (case-insensitive), latest activity first."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = conn.execute(
+        f"""
+        SELECT c.id FROM conversation_participants p
+        JOIN conversations c ON c.id = p.conversation_id
+        WHERE p.user_id = %(me)s AND coalesce(p.is_active, true) AND c.merged_into_id IS NULL
+          AND (
+            EXISTS (SELECT 1 FROM conversation_participants o JOIN users u ON u.id = o.user_id
+                    WHERE o.conversation_id = c.id AND o.user_id <> %(me)s
+                    AND concat_ws(' ', u.first_name, u.father_name, u.last_name) ILIKE %(pattern)s)
+            OR EXISTS (SELECT 1 FROM chat_messages m
+                       WHERE {_VISIBLE.replace("%(conversation)s", "c.id")}
+                       AND m.content ILIKE %(pattern)s)
+          )
+        ORDER BY coalesce(c.last_message_at, c.created_at) DESC NULLS LAST, c.id DESC
+        LIMIT %(limit)s
+        """,
+        {"me": me, "pattern": pattern, "limit": limit},
+    ).fetchall()
+    return [int(r["id"]) for r in rows]

@@ -3,9 +3,11 @@
 --   * fills every user column the writer left NULL from the row's profile;
 --   * moves a write into a conversation merged away to the one it was merged into,
 --     recording the row as written (so rollback can put it back);
---   * absorbs an insert that repeats a user-keyed fact the table already holds (the
---     same user's participant row, reaction, read receipt, block or settings row):
---     the fact is there already, and the new unique index would refuse it.
+--   * absorbs a legacy writer's insert (one naming a profile) that repeats a user-keyed
+--     fact the table already holds (the same user's participant row, reaction, read
+--     receipt, block or settings row): the fact is there already, and the new unique
+--     index would refuse it. User-only writers are left to the unique index (and their
+--     own ON CONFLICT).
 
 CREATE OR REPLACE FUNCTION chatgate_migration.profile_user(kind text, profile integer)
 RETURNS integer LANGUAGE sql STABLE AS $$
@@ -77,8 +79,9 @@ BEGIN
             PERFORM chatgate_migration.remember_repointed(TG_TABLE_NAME, to_jsonb(NEW));
             NEW.conversation_id := chatgate_migration.landing(NEW.conversation_id);
         END IF;
-        IF EXISTS (SELECT 1 FROM conversation_participants t
-                   WHERE t.conversation_id = NEW.conversation_id AND t.user_id = NEW.user_id) THEN
+        IF NEW.profile_type IS NOT NULL AND EXISTS (
+            SELECT 1 FROM conversation_participants t
+            WHERE t.conversation_id = NEW.conversation_id AND t.user_id = NEW.user_id) THEN
             RETURN NULL;
         END IF;
     END IF;
@@ -109,7 +112,7 @@ BEGIN
     IF NEW.user_id IS NULL AND NEW.profile_type IS NOT NULL THEN
         NEW.user_id := chatgate_migration.profile_user(NEW.profile_type, NEW.profile_id);
     END IF;
-    IF TG_OP = 'INSERT' AND EXISTS (
+    IF TG_OP = 'INSERT' AND NEW.profile_type IS NOT NULL AND EXISTS (
         SELECT 1 FROM message_reactions t
         WHERE t.message_id = NEW.message_id AND t.user_id = NEW.user_id
           AND t.reaction = NEW.reaction) THEN
@@ -124,7 +127,7 @@ BEGIN
     IF NEW.user_id IS NULL AND NEW.profile_type IS NOT NULL THEN
         NEW.user_id := chatgate_migration.profile_user(NEW.profile_type, NEW.profile_id);
     END IF;
-    IF TG_OP = 'INSERT' AND EXISTS (
+    IF TG_OP = 'INSERT' AND NEW.profile_type IS NOT NULL AND EXISTS (
         SELECT 1 FROM message_read_receipts t
         WHERE t.message_id = NEW.message_id AND t.user_id = NEW.user_id) THEN
         RETURN NULL;
@@ -157,7 +160,7 @@ BEGIN
         NEW.blocked_user_id := chatgate_migration.profile_user(
             NEW.blocked_profile_type, NEW.blocked_profile_id);
     END IF;
-    IF TG_OP = 'INSERT' AND EXISTS (
+    IF TG_OP = 'INSERT' AND NEW.blocker_profile_type IS NOT NULL AND EXISTS (
         SELECT 1 FROM blocked_chat_contacts t
         WHERE t.blocker_user_id = NEW.blocker_user_id
           AND t.blocked_user_id = NEW.blocked_user_id) THEN
@@ -172,7 +175,7 @@ BEGIN
     IF NEW.user_id IS NULL AND NEW.profile_type IS NOT NULL THEN
         NEW.user_id := chatgate_migration.profile_user(NEW.profile_type, NEW.profile_id);
     END IF;
-    IF TG_OP = 'INSERT' AND EXISTS (
+    IF TG_OP = 'INSERT' AND NEW.profile_type IS NOT NULL AND EXISTS (
         SELECT 1 FROM chat_settings t WHERE t.user_id = NEW.user_id) THEN
         RETURN NULL;
     END IF;

@@ -65,6 +65,7 @@ class Dataset:
     profiles: dict[str, list[Profile]] = field(default_factory=dict)
     conversations: list[Conversation] = field(default_factory=list)
     blocks: list[tuple[Profile, Profile]] = field(default_factory=list)
+    connections: list[tuple[Profile, Profile, str]] = field(default_factory=list)
     settings: list[Profile] = field(default_factory=list)
 
 
@@ -122,7 +123,28 @@ class _Builder:
         self._settings()
         self._conversations()
         self._blocks()
+        self._connections()
         return self.data
+
+    def _connections(self) -> None:
+        """Half the pairs of users in a direct conversation are connected; some asked."""
+        seen: set[tuple[int, int]] = set()
+        for conversation in self.data.conversations:
+            if conversation.type != "direct" or len(conversation.members) != 2:
+                continue
+            asker, asked = conversation.members
+            pair = (
+                min(asker.stored_user, asked.stored_user),
+                max(asker.stored_user, asked.stored_user),
+            )
+            if asker.stored_user == asked.stored_user or pair in seen:
+                continue
+            seen.add(pair)
+            status = self.rng.choices(
+                ("accepted", "pending", "rejected", ""), weights=(50, 10, 5, 35)
+            )[0]
+            if status:
+                self.data.connections.append((asker, asked, status))
 
     def _users(self) -> None:
         n, cases = self.options.users, self.options.cases
@@ -410,6 +432,21 @@ def _call_rows(builder: _Builder, data: Dataset) -> Iterator[tuple[Any, ...]]:
         )
 
 
+def _connection_rows(data: Dataset) -> Iterator[tuple[Any, ...]]:
+    for row_id, (asker, asked, status) in enumerate(data.connections, start=1):
+        yield (
+            row_id,
+            asker.stored_user,
+            asked.stored_user,
+            asker.kind,
+            asked.kind,
+            asker.id,
+            asked.id,
+            status,
+            BASE_TIME,
+        )
+
+
 def _block_rows(builder: _Builder, data: Dataset) -> Iterator[tuple[Any, ...]]:
     for row_id, (blocker, blocked) in enumerate(data.blocks, start=1):
         yield (
@@ -521,6 +558,11 @@ COPIES: tuple[tuple[str, str], ...] = (
         "blocked_profile_type, blocked_user_id, reason, blocked_at",
     ),
     ("chat_settings", ", ".join(SETTINGS_COLUMNS)),
+    (
+        "connections",
+        "id, requested_by, recipient_id, requester_type, recipient_type, "
+        "requester_profile_id, recipient_profile_id, status, created_at",
+    ),
 )
 USER_COLUMNS = (
     "id, email, first_name, father_name, last_name, phone, roles, active_role, "
@@ -584,6 +626,7 @@ def seed_legacy(
             "call_logs": (_call_rows(builder, data), len(data.conversations) // 5),
             "blocked_chat_contacts": (_block_rows(builder, data), len(data.blocks)),
             "chat_settings": (_settings_rows(builder, data), len(data.settings)),
+            "connections": (_connection_rows(data), len(data.connections)),
         }
         for table, columns in COPIES:
             rows, expected = sources[table]

@@ -19,7 +19,7 @@ CHAT_TABLES = (
     "blocked_chat_contacts",
     "chat_settings",
 )
-LEGACY_TABLES = ("users", *PROFILE_TABLES.values(), *CHAT_TABLES)
+LEGACY_TABLES = ("users", *PROFILE_TABLES.values(), "connections", *CHAT_TABLES)
 
 
 class NotLegacySchema(Exception):

@@ -50,6 +50,22 @@ CREATE TABLE advertiser_profiles (
     created_at   timestamp DEFAULT now()
 );
 
+-- Who is connected to whom: already keyed by users (requested_by, recipient_id), with
+-- the profiles that asked, as in the dump. The migration leaves it as it is; the chat
+-- reads it for who_can_message = connections.
+CREATE TABLE connections (
+    id                   serial PRIMARY KEY,
+    requested_by         integer NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    recipient_id         integer NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    requester_type       varchar(50),
+    recipient_type       varchar(50),
+    requester_profile_id integer,
+    recipient_profile_id integer,
+    status               varchar(20) NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'accepted', 'rejected')),
+    created_at           timestamp DEFAULT now()
+);
+
 CREATE TABLE conversations (
     id                      serial PRIMARY KEY,
     type                    varchar(20) NOT NULL DEFAULT 'direct'
