@@ -3,7 +3,9 @@ one identity per user whatever profile wrote before, messaging and history."""
 
 from __future__ import annotations
 
+import io
 import re
+import wave
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -278,3 +280,99 @@ def test_search_finds_conversations_by_a_participants_name_or_a_message_i_see(
     assert conversation not in chat.search(me, "quarterly")
     with pytest.raises(ChatError, match="a search needs 1 to 100 characters"):
         chat.search(me, "  ")
+
+
+# A 1x1 PNG, and a WAV of 1.5 s of silence made with the standard library.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def _wav(seconds: float, rate: int = 8000) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(1)
+        audio.setframerate(rate)
+        audio.writeframes(b"\x80" * int(rate * seconds))
+    return buffer.getvalue()
+
+
+def test_an_image_and_a_voice_note_are_stored_and_served_back_byte_for_byte(
+    migrated: MigrationDriver, chat: ChatService
+) -> None:
+    me, other = _two_strangers(migrated)
+    conversation = chat.start_direct(me, other)
+    image = chat.upload(me, "image", PNG, "image/png")
+    voice = chat.upload(me, "voice", _wav(1.5))
+    assert (image["mime"], image["size"]) == ("image/png", len(PNG))
+    assert voice["mime"] == "audio/x-wav"
+    assert voice["duration_s"] == pytest.approx(1.5, abs=0.01)
+    sent = [chat.send_media(me, conversation, m["id"]) for m in (image, voice)]
+    assert [(m.type, m.media_url) for m in sent] == [
+        ("image", image["url"]),
+        ("audio", voice["url"]),
+    ]
+    assert chat.media(other, image["id"]) == ("image/png", PNG)
+    outsider = next(
+        u for (u,) in migrated.query("SELECT id FROM users ORDER BY id") if u not in (me, other)
+    )
+    with pytest.raises(ChatError, match=r"^Media not found$"):
+        chat.media(outsider, image["id"])
+
+
+@pytest.mark.parametrize(
+    ("kind", "content", "claimed", "text"),
+    [
+        ("image", b"just text", None, "an image must be one of image/png"),
+        (
+            "image",
+            PNG,
+            "image/jpeg",
+            "the upload says it is image/jpeg, but its bytes are image/png",
+        ),
+        ("voice", PNG, None, "a voice note must be audio"),
+        ("file", b"", None, "the upload is empty"),
+        ("video", PNG, None, "kind must be one of image, file, voice"),
+    ],
+)
+def test_an_upload_is_judged_by_its_bytes_and_a_refused_one_is_not_stored(
+    migrated: MigrationDriver,
+    chat: ChatService,
+    kind: str,
+    content: bytes,
+    claimed: str | None,
+    text: str,
+) -> None:
+    before = migrated.query("SELECT to_regclass('chat_media') IS NOT NULL")
+    with pytest.raises(ChatError, match=re.escape(text)):
+        chat.upload(1, kind, content, claimed)
+    if before[0][0]:
+        assert migrated.query("SELECT count(*) FROM chat_media") == [(0,)]
+
+
+def test_a_voice_note_longer_than_ten_minutes_is_refused_with_its_length(chat: ChatService) -> None:
+    with pytest.raises(ChatError, match=r"at most 600 s; this one lasts 601\.0 s"):
+        chat.upload(1, "voice", _wav(601, rate=1000))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "blob:https://app.example.org/5f1c",
+        "data:image/png;base64,iVBO",
+        "file:///tmp/x.png",
+        "http://x.org/a.png",
+    ],
+)
+def test_a_media_url_that_is_not_durable_is_refused(
+    migrated: MigrationDriver, chat: ChatService, url: str
+) -> None:
+    me, other = _two_strangers(migrated)
+    conversation = chat.start_direct(me, other)
+    with pytest.raises(ChatError, match="must be a durable https URL"):
+        chat.send_media_url(me, conversation, "image", url)
+    assert chat.history(other, conversation).messages == []
+    sent = chat.send_media_url(me, conversation, "image", "https://cdn.example.org/a.png")
+    assert sent.media_url == "https://cdn.example.org/a.png"

@@ -85,3 +85,61 @@ def no_settings() -> ChatError:
 
 def bad_search(limit: int) -> ChatError:
     return ChatError(Failure.INVALID, f"a search needs 1 to {limit} characters of text")
+
+
+# -- media -------------------------------------------------------------------------------
+def bad_media_kind(kinds: tuple[str, ...]) -> ChatError:
+    return ChatError(Failure.INVALID, f"kind must be one of {', '.join(kinds)}")
+
+
+def empty_media() -> ChatError:
+    return ChatError(Failure.INVALID, "the upload is empty")
+
+
+def media_too_big(kind: str, limit: int) -> ChatError:
+    return ChatError(Failure.INVALID, f"a {kind} upload may be at most {limit} bytes")
+
+
+def not_audio() -> ChatError:
+    return ChatError(
+        Failure.INVALID, "a voice note must be audio (read from its bytes): this is not"
+    )
+
+
+def voice_too_long(limit: float, seconds: float) -> ChatError:
+    return ChatError(
+        Failure.INVALID,
+        f"a voice note may last at most {limit:.0f} s; this one lasts {seconds:.1f} s",
+    )
+
+
+def not_an_image(mime: str, allowed: tuple[str, ...]) -> ChatError:
+    return ChatError(
+        Failure.INVALID, f"an image must be one of {', '.join(allowed)}; these bytes are {mime}"
+    )
+
+
+def refused_file(mime: str) -> ChatError:
+    return ChatError(Failure.INVALID, f"files of type {mime} (programs) are not accepted")
+
+
+def claim_mismatch(claimed: str, actual: str) -> ChatError:
+    return ChatError(
+        Failure.INVALID, f"the upload says it is {claimed}, but its bytes are {actual}"
+    )
+
+
+def bad_media_url(shown: str) -> ChatError:
+    return ChatError(Failure.INVALID, f"media_url must be a URL, got {shown}")
+
+
+def not_durable(url: str) -> ChatError:
+    return ChatError(
+        Failure.INVALID,
+        f"media_url must be a durable https URL that others can open later, got {url!r}; "
+        "upload the file instead of sending a blob:, data:, file: or http: address",
+    )
+
+
+def no_such_media() -> ChatError:
+    return ChatError(Failure.NOT_FOUND, "Media not found")

@@ -1,15 +1,18 @@
 """The user-based chat on the migrated schema: who you are is always the authenticated
 user (`me`), never a parameter. Direct conversations, text messages, history a page at a
-time, read marks, the conversation list, delete for me; blocks and privacy settings,
+time, read marks, the conversation list, search, delete for me; media (images, files,
+voice notes) checked from their bytes and stored durably; blocks and privacy settings,
 enforced on the server and failing closed."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from . import errors, store
+from .media import durable_url, inspect
 
 MAX_TEXT_CHARS = 4000
 MAX_SEARCH_CHARS = 100
@@ -76,6 +79,14 @@ def _id(value: Any, what: str) -> int:
     return value
 
 
+def _is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return isinstance(value, str)
+
+
 def _limit(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PAGE:
         raise errors.bad_limit(MAX_PAGE)
@@ -87,12 +98,16 @@ class ChatService:
 
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
+        self._schema_ready = False
 
     def _connection(self) -> store.Connection:
         conn = store.connect(self.database_url)
-        if not store.is_migrated(conn):
-            conn.close()
-            raise errors.not_migrated()
+        if not self._schema_ready:
+            if not store.is_migrated(conn):
+                conn.close()
+                raise errors.not_migrated()
+            store.ensure_schema(conn)
+            self._schema_ready = True
         return conn
 
     def start_direct(self, me: int, other: int) -> int:
@@ -121,6 +136,13 @@ class ChatService:
             return
         raise errors.not_accepting(audience if audience in AUDIENCES else "none")
 
+    def _sendable(self, conn: store.Connection, conversation: int, me: int) -> None:
+        """Refuse unless `me` may send into the conversation now."""
+        participation = self._member(conn, conversation, me)
+        if participation["conversation_type"] == "direct":
+            for other in store.others_in(conn, conversation, me):
+                self._may_message(conn, me, other)
+
     def _member(self, conn: store.Connection, conversation: int, me: int) -> dict[str, Any]:
         found = store.participation(conn, conversation, me)
         if found is None:
@@ -133,10 +155,7 @@ class ChatService:
         if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT_CHARS:
             raise errors.bad_text(MAX_TEXT_CHARS)
         with self._connection() as conn:
-            participation = self._member(conn, conversation, me)
-            if participation["conversation_type"] == "direct":
-                for other in store.others_in(conn, conversation, me):
-                    self._may_message(conn, me, other)
+            self._sendable(conn, conversation, me)
             return Message.of(store.insert_text(conn, conversation, me, text))
 
     def history(
@@ -197,6 +216,62 @@ class ChatService:
             raise errors.bad_search(MAX_SEARCH_CHARS)
         with self._connection() as conn:
             return store.search(conn, me, text.strip(), limit)
+
+    # -- media ---------------------------------------------------------------------
+    def upload(
+        self, me: int, kind: str, content: bytes, claimed: str | None = None
+    ) -> dict[str, Any]:
+        """Store an image, file or voice note, its type and duration read from the bytes;
+        returns its id and the URL that serves the same bytes back."""
+        me = _id(me, "your user id")
+        checked = inspect(kind, content, claimed)
+        with self._connection() as conn:
+            media_id = store.save_media(conn, me, checked, content)
+        return {
+            "id": media_id,
+            "url": store.MEDIA_PATH + media_id,
+            "mime": checked.mime,
+            "size": checked.size,
+            "duration_s": checked.duration_s,
+        }
+
+    def media(self, me: int, media_id: str) -> tuple[str, bytes]:
+        """(type, bytes) of an upload, for its uploader and the conversations it was sent in."""
+        me = _id(me, "your user id")
+        with self._connection() as conn:
+            if not _is_uuid(media_id) or not store.may_see_media(conn, media_id, me):
+                raise errors.no_such_media()
+            found = store.media(conn, media_id)
+        assert found is not None
+        return found["mime"], bytes(found["content"])
+
+    def send_media(self, me: int, conversation: int, media_id: str) -> Message:
+        """Send one of `me`'s uploads into a conversation."""
+        me, conversation = _id(me, "your user id"), _id(conversation, "conversation id")
+        with self._connection() as conn:
+            found = store.media(conn, media_id) if _is_uuid(media_id) else None
+            if found is None or found["uploader_user_id"] != me:
+                raise errors.no_such_media()
+            self._sendable(conn, conversation, me)
+            metadata = {
+                "mime": found["mime"],
+                "size": found["size_bytes"],
+                "duration_s": found["duration_seconds"],
+            }
+            url = store.MEDIA_PATH + media_id
+            return Message.of(
+                store.insert_media_message(conn, conversation, me, found["kind"], url, metadata)
+            )
+
+    def send_media_url(self, me: int, conversation: int, kind: str, url: Any) -> Message:
+        """Send a link to media stored elsewhere: only a durable https URL is accepted."""
+        me, conversation = _id(me, "your user id"), _id(conversation, "conversation id")
+        if kind not in store.MESSAGE_TYPE:
+            raise errors.bad_media_kind(tuple(store.MESSAGE_TYPE))
+        url = durable_url(url)
+        with self._connection() as conn:
+            self._sendable(conn, conversation, me)
+            return Message.of(store.insert_media_message(conn, conversation, me, kind, url, {}))
 
     # -- privacy -------------------------------------------------------------------
     def block(self, me: int, other: int) -> None:

@@ -4,10 +4,12 @@ keys people by user id; conversations merged away by the migration are never sho
 from __future__ import annotations
 
 from datetime import datetime
+from importlib import resources
 from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 
 Connection = psycopg.Connection[Any]
 Row = dict[str, Any]
@@ -276,3 +278,75 @@ def search(conn: Connection, me: int, text: str, limit: int) -> list[int]:
         {"me": me, "pattern": pattern, "limit": limit},
     ).fetchall()
     return [int(r["id"]) for r in rows]
+
+
+# -- media ---------------------------------------------------------------------------
+MEDIA_PATH = "/api/chat/media/"
+MESSAGE_TYPE = {"image": "image", "file": "file", "voice": "audio"}
+
+
+def ensure_schema(conn: Connection) -> None:
+    """The chat's own table (idempotent; one creator at a time, for CREATE TABLE IF NOT
+    EXISTS is not safe against a concurrent one)."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('chatgate chat schema'))")
+        conn.execute(resources.files(__package__).joinpath("schema.sql").read_text())
+
+
+def save_media(conn: Connection, me: int, inspected: Any, content: bytes) -> str:
+    row = conn.execute(
+        "INSERT INTO chat_media (uploader_user_id, kind, mime, size_bytes, sha256, "
+        "duration_seconds, content) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id::text",
+        (
+            me,
+            inspected.kind,
+            inspected.mime,
+            inspected.size,
+            inspected.sha256,
+            inspected.duration_s,
+            content,
+        ),
+    ).fetchone()
+    assert row is not None
+    return str(row["id"])
+
+
+def media(conn: Connection, media_id: str) -> Row | None:
+    return conn.execute(
+        "SELECT id::text AS id, uploader_user_id, kind, mime, size_bytes, duration_seconds, "
+        "content FROM chat_media WHERE id = %s",
+        (media_id,),
+    ).fetchone()
+
+
+def may_see_media(conn: Connection, media_id: str, me: int) -> bool:
+    """The uploader, or a participant of a conversation it was sent in."""
+    row = conn.execute(
+        "SELECT 1 FROM chat_media a WHERE a.id = %(id)s AND (a.uploader_user_id = %(me)s OR "
+        "EXISTS (SELECT 1 FROM chat_messages m JOIN conversation_participants p "
+        "ON p.conversation_id = m.conversation_id AND p.user_id = %(me)s "
+        "WHERE m.media_url = %(url)s))",
+        {"id": media_id, "me": me, "url": MEDIA_PATH + media_id},
+    ).fetchone()
+    return row is not None
+
+
+def insert_media_message(
+    conn: Connection, conversation: int, me: int, kind: str, url: str, metadata: dict[str, Any]
+) -> Row:
+    row = conn.execute(
+        f"""
+        WITH m AS (
+            INSERT INTO chat_messages
+                (conversation_id, sender_user_id, message_type, media_url, media_metadata)
+            VALUES (%s, %s, %s, %s, %s) RETURNING *
+        ), touched AS (
+            UPDATE conversations SET last_message_at = (SELECT created_at FROM m),
+                updated_at = now() WHERE id = %s
+        )
+        SELECT {_MESSAGE_COLUMNS} FROM m
+        """,
+        (conversation, me, MESSAGE_TYPE[kind], url, Jsonb(metadata), conversation),
+    ).fetchone()
+    assert row is not None
+    return row
