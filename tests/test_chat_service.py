@@ -376,3 +376,67 @@ def test_a_media_url_that_is_not_durable_is_refused(
     assert chat.history(other, conversation).messages == []
     sent = chat.send_media_url(me, conversation, "image", "https://cdn.example.org/a.png")
     assert sent.media_url == "https://cdn.example.org/a.png"
+
+
+def test_a_call_rings_is_answered_and_ends_with_its_log(
+    migrated: MigrationDriver, chat: ChatService
+) -> None:
+    me, other = _two_strangers(migrated)
+    conversation = chat.start_direct(me, other)
+    call = chat.start_call(me, conversation, "video")
+    assert (call["status"], call["call_type"], call["caller_user_id"]) == ("initiated", "video", me)
+    assert chat.call_event(other, call["id"], "ring")["status"] == "ringing"
+    assert chat.call_event(other, call["id"], "answer")["answered_at"] is not None
+    ended = chat.call_event(me, call["id"], "end")
+    assert (ended["status"], ended["duration_seconds"] >= 0) == ("ended", True)
+    with pytest.raises(ChatError, match="a call that is ended cannot become ended"):
+        chat.call_event(other, call["id"], "end")
+
+
+@pytest.mark.parametrize(
+    ("by_caller", "event", "status"),
+    [(True, "cancel", "cancelled"), (False, "decline", "declined"), (False, "miss", "missed")],
+)
+def test_a_call_that_is_not_answered_ends_cancelled_declined_or_missed(
+    migrated: MigrationDriver, chat: ChatService, by_caller: bool, event: str, status: str
+) -> None:
+    me, other = _two_strangers(migrated)
+    call = chat.start_call(me, chat.start_direct(me, other), "voice")
+    assert chat.call_event(me if by_caller else other, call["id"], event)["status"] == status
+
+
+def test_only_the_callee_answers_and_only_the_caller_cancels(
+    migrated: MigrationDriver, chat: ChatService
+) -> None:
+    me, other = _two_strangers(migrated)
+    call = chat.start_call(me, chat.start_direct(me, other), "voice")
+    with pytest.raises(ChatError, match="only the callee may answer this call"):
+        chat.call_event(me, call["id"], "answer")
+    with pytest.raises(ChatError, match="only the caller may cancel this call"):
+        chat.call_event(other, call["id"], "cancel")
+
+
+def test_a_call_type_the_schema_does_not_allow_and_a_blocked_callee_are_refused(
+    migrated: MigrationDriver, chat: ChatService
+) -> None:
+    me, other = _two_strangers(migrated)
+    conversation = chat.start_direct(me, other)
+    with pytest.raises(ChatError, match="call_type must be one of voice, video"):
+        chat.start_call(me, conversation, "audio")
+    chat.block(other, me)
+    with pytest.raises(ChatError, match="one of you has blocked the other"):
+        chat.start_call(me, conversation, "voice")
+    assert migrated.query(
+        "SELECT count(*) FROM call_logs WHERE conversation_id = %s", (conversation,)
+    ) == [(0,)]
+
+
+def test_rollback_refuses_while_a_call_has_a_status_the_legacy_schema_lacks(
+    migrated: MigrationDriver, chat: ChatService
+) -> None:
+    me, other = _two_strangers(migrated)
+    call = chat.start_call(me, chat.start_direct(me, other), "voice")
+    chat.call_event(me, call["id"], "cancel")
+    outcome = migrated.rollback()
+    assert not outcome.ok
+    assert f"call_logs #{call['id']} (cancelled)" in outcome.error

@@ -143,3 +143,28 @@ def not_durable(url: str) -> ChatError:
 
 def no_such_media() -> ChatError:
     return ChatError(Failure.NOT_FOUND, "Media not found")
+
+
+# -- calls -------------------------------------------------------------------------------
+def bad_call_type(allowed: tuple[str, ...]) -> ChatError:
+    return ChatError(Failure.INVALID, f"call_type must be one of {', '.join(allowed)}")
+
+
+def no_such_call() -> ChatError:
+    return ChatError(Failure.NOT_FOUND, "Call not found")
+
+
+def bad_call_event(events: tuple[str, ...]) -> ChatError:
+    return ChatError(Failure.INVALID, f"event must be one of {', '.join(events)}")
+
+
+def call_not_in(status: str, target: str, allowed: tuple[str, ...]) -> ChatError:
+    return ChatError(
+        Failure.CONFLICT,
+        f"a call that is {status} cannot become {target}; "
+        f"only a call that is {' or '.join(allowed)} can",
+    )
+
+
+def not_the_callers(event: str, who: str) -> ChatError:
+    return ChatError(Failure.FORBIDDEN, f"only the {who} may {event} this call")

@@ -1,7 +1,8 @@
 """The user-based chat on the migrated schema: who you are is always the authenticated
 user (`me`), never a parameter. Direct conversations, text messages, history a page at a
 time, read marks, the conversation list, search, delete for me; media (images, files,
-voice notes) checked from their bytes and stored durably; blocks and privacy settings,
+voice notes) checked from their bytes and stored durably; voice and video calls with a
+call log and a state machine; blocks and privacy settings,
 enforced on the server and failing closed."""
 
 from __future__ import annotations
@@ -16,6 +17,16 @@ from .media import durable_url, inspect
 
 MAX_TEXT_CHARS = 4000
 MAX_SEARCH_CHARS = 100
+CALL_TYPES = ("voice", "video")  # as call_logs' CHECK allows (never "audio")
+# event: (the statuses it moves a call from, the status it moves it to, who may do it)
+CALL_EVENTS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "ring": (("initiated",), "ringing", "callee"),
+    "answer": (("initiated", "ringing"), "answered", "callee"),
+    "decline": (("initiated", "ringing"), "declined", "callee"),
+    "miss": (("initiated", "ringing"), "missed", "participant"),
+    "cancel": (("initiated", "ringing"), "cancelled", "caller"),
+    "end": (("answered",), "ended", "participant"),
+}
 AUDIENCES = ("everyone", "connections", "none")
 VISIBILITIES = ("everyone", "connections", "nobody")
 DEFAULT_SETTINGS = {
@@ -272,6 +283,38 @@ class ChatService:
         with self._connection() as conn:
             self._sendable(conn, conversation, me)
             return Message.of(store.insert_media_message(conn, conversation, me, kind, url, {}))
+
+    # -- calls ---------------------------------------------------------------------
+    def start_call(self, me: int, conversation: int, call_type: Any) -> dict[str, Any]:
+        """Start a voice or video call in a conversation `me` may send into."""
+        me, conversation = _id(me, "your user id"), _id(conversation, "conversation id")
+        if call_type not in CALL_TYPES:
+            raise errors.bad_call_type(CALL_TYPES)
+        with self._connection() as conn:
+            self._sendable(conn, conversation, me)
+            users = [me, *store.others_in(conn, conversation, me)]
+            return dict(store.insert_call(conn, conversation, me, call_type, users))
+
+    def call_event(self, me: int, call_id: int, event: Any) -> dict[str, Any]:
+        """Move a call on: ring, answer, decline, miss, cancel or end (CALL_EVENTS)."""
+        me, call_id = _id(me, "your user id"), _id(call_id, "call id")
+        if event not in CALL_EVENTS:
+            raise errors.bad_call_event(tuple(CALL_EVENTS))
+        before, after, who = CALL_EVENTS[event]
+        with self._connection() as conn:
+            found = store.call(conn, call_id)
+            if found is None or store.participation(conn, found["conversation_id"], me) is None:
+                raise errors.no_such_call()
+            caller = found["caller_user_id"] == me
+            if (who == "caller" and not caller) or (who == "callee" and caller):
+                raise errors.not_the_callers(event, who)
+            if found["status"] not in before:
+                raise errors.call_not_in(found["status"], after, before)
+            moved = store.move_call(conn, call_id, after, found["status"])
+            if moved is None:  # another move won meanwhile
+                current = store.call(conn, call_id)
+                raise errors.call_not_in(current["status"] if current else "gone", after, before)
+            return dict(moved)
 
     # -- privacy -------------------------------------------------------------------
     def block(self, me: int, other: int) -> None:

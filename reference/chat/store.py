@@ -350,3 +350,45 @@ def insert_media_message(
     ).fetchone()
     assert row is not None
     return row
+
+
+# -- calls ---------------------------------------------------------------------------
+CALL_COLUMNS = (
+    "id, conversation_id, caller_user_id, call_type, status, started_at, answered_at, "
+    "ended_at, duration_seconds"
+)
+
+
+def insert_call(
+    conn: Connection, conversation: int, me: int, call_type: str, users: list[int]
+) -> Row:
+    row = conn.execute(
+        f"INSERT INTO call_logs (conversation_id, caller_user_id, call_type, status, participants) "
+        f"VALUES (%s, %s, %s, 'initiated', %s) RETURNING {CALL_COLUMNS}",
+        (conversation, me, call_type, Jsonb([{"user_id": u} for u in users])),
+    ).fetchone()
+    assert row is not None
+    return row
+
+
+def call(conn: Connection, call_id: int) -> Row | None:
+    return conn.execute(
+        f"SELECT {CALL_COLUMNS} FROM call_logs WHERE id = %s", (call_id,)
+    ).fetchone()
+
+
+def move_call(conn: Connection, call_id: int, status: str, before: str) -> Row | None:
+    """Set the call's status if it is still `before` (so two moves cannot both win)."""
+    return conn.execute(
+        f"""
+        UPDATE call_logs SET status = %(status)s::text,
+            answered_at = CASE WHEN %(status)s::text = 'answered' THEN now() ELSE answered_at END,
+            ended_at = CASE WHEN %(status)s::text IN ('answered', 'ringing') THEN ended_at
+                ELSE now() END,
+            duration_seconds = CASE WHEN %(status)s::text = 'ended'
+                THEN greatest(0, extract(epoch FROM now() - answered_at))::int
+                ELSE duration_seconds END
+        WHERE id = %(id)s AND status = %(before)s::text RETURNING {CALL_COLUMNS}
+        """,
+        {"status": status, "id": call_id, "before": before},
+    ).fetchone()

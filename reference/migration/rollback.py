@@ -19,13 +19,16 @@ from . import ledger
 from .actors import ACTORS
 from .apply import MigrationError
 from .ddl import (
+    CALL_STATUS_CHECK,
     FOREIGN_KEYS,
+    LEGACY_CALL_STATUSES,
     NEW_COLUMNS,
     PLAIN_INDEXES,
     PROFILE_COLUMNS,
     SCHEMA,
     TRIGGERS,
     UNIQUE_KEYS,
+    call_status_check,
 )
 from .legacy import CHAT_TABLES, PROFILE_TABLES, require_legacy_schema
 
@@ -151,6 +154,22 @@ def _restore(conn: Connection, report: RollbackReport) -> None:
             ).rowcount
 
 
+def _new_call_statuses(conn: Connection) -> str:
+    """The calls since the migration with a status the legacy schema lacks, in words
+    ("" when there are none)."""
+    rows = conn.execute(
+        "SELECT id, status FROM call_logs WHERE status <> ALL(%s) ORDER BY id LIMIT %s",
+        (list(LEGACY_CALL_STATUSES), SHOWN),
+    ).fetchall()
+    if not rows:
+        return ""
+    named = ", ".join(f"call_logs #{i} ({status})" for i, status in rows)
+    return (
+        "calls since the migration have statuses the legacy schema does not allow "
+        f"({', '.join(LEGACY_CALL_STATUSES)}): {named}; change them (say, to ended)"
+    )
+
+
 def _detach(conn: Connection, report: RollbackReport) -> None:
     """Drop the triggers and the new indexes first, so that putting rows back is neither
     absorbed, re-pointed nor refused by them."""
@@ -166,6 +185,10 @@ def _contract(conn: Connection, report: RollbackReport) -> None:
         f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {name}" for t, name, _, _ in FOREIGN_KEYS
     ]
     statements += [f"ALTER TABLE {t} DROP COLUMN IF EXISTS {c}" for t, c in NEW_COLUMNS]
+    statements.append(
+        f"ALTER TABLE call_logs DROP CONSTRAINT IF EXISTS {CALL_STATUS_CHECK}, "
+        f"ADD CONSTRAINT {CALL_STATUS_CHECK} {call_status_check(LEGACY_CALL_STATUSES)}"
+    )
     statements += [f"ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL" for t, c in PROFILE_COLUMNS]
     statements.append(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
     _run(conn, report, statements)
@@ -191,15 +214,23 @@ def rollback(conn: Connection, lock_timeout_ms: int = 5_000) -> RollbackReport:
         with conn.transaction():
             conn.execute(f"SET LOCAL lock_timeout = {lock_timeout_ms}")
             conn.execute(f"LOCK TABLE {', '.join(CHAT_TABLES)} IN SHARE ROW EXCLUSIVE MODE")
+            problems = []
             unmapped = _map_back(conn, report)
             if unmapped:
                 shown = "; ".join(unmapped[:SHOWN]) + (
                     f"; and {len(unmapped) - SHOWN} more" if len(unmapped) > SHOWN else ""
                 )
+                problems.append(
+                    f"{len(unmapped)} rows written since the migration name a user but no "
+                    f"profile, and no single profile of that user fits: {shown}; give each a "
+                    "profile (or remove it)"
+                )
+            if statuses := _new_call_statuses(conn):
+                problems.append(statuses)
+            if problems:
                 raise RollbackRefused(
-                    f"rollback refused, nothing changed: {len(unmapped)} rows written since the "
-                    "migration name a user but no profile, and no single profile of that user "
-                    f"fits: {shown}. Give each a profile (or remove it) and run rollback again"
+                    f"rollback refused, nothing changed: {'. '.join(problems)}. "
+                    "Then run rollback again"
                 )
             _detach(conn, report)
             _restore(conn, report)
