@@ -42,18 +42,21 @@ $$;
 -- migration's own session sets chatgate.migrating and is not followed.)
 CREATE OR REPLACE FUNCTION chatgate_migration.follow_application() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    -- TG_TABLE_NAME is a `name`, whose collation ("C") would keep the comparison off
+    -- the baseline's primary key; a text variable has the column's.
+    tbl text := TG_TABLE_NAME;
 BEGIN
     IF current_setting('chatgate.migrating', true) = 'on' THEN
         RETURN NULL;
     END IF;
     IF TG_OP = 'DELETE' THEN
-        DELETE FROM chatgate_migration.checksums
-        WHERE table_name = TG_TABLE_NAME AND row_id = OLD.id;
+        DELETE FROM chatgate_migration.checksums WHERE table_name = tbl AND row_id = OLD.id;
     ELSE
         UPDATE chatgate_migration.checksums
         SET digest = md5((to_jsonb(NEW) - 'created_by_user_id' - 'merged_into_id'
                           - 'pinned_by_user_id')::text)
-        WHERE table_name = TG_TABLE_NAME AND row_id = NEW.id;
+        WHERE table_name = tbl AND row_id = NEW.id;
     END IF;
     RETURN NULL;
 END $$;
