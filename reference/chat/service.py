@@ -121,15 +121,19 @@ class ChatService:
             self._schema_ready = True
         return conn
 
+    def _pair(self, conn: store.Connection, me: int, other: int) -> None:
+        """Refuse `other` as oneself or as a user who does not exist."""
+        if me == other:
+            raise errors.with_oneself()
+        if not store.user_exists(conn, other):
+            raise errors.no_such_user(other)
+
     def start_direct(self, me: int, other: int) -> int:
         """The direct conversation of `me` and `other`: the one there is, or a new one.
         Two simultaneous starts of one pair get the same conversation."""
         me, other = _id(me, "your user id"), _id(other, "user_id")
-        if me == other:
-            raise errors.with_oneself()
         with self._connection() as conn:
-            if not store.user_exists(conn, other):
-                raise errors.no_such_user(other)
+            self._pair(conn, me, other)
             self._may_message(conn, me, other)
             with conn.transaction():
                 store.lock_pair(conn, me, other)
@@ -319,11 +323,8 @@ class ChatService:
     # -- privacy -------------------------------------------------------------------
     def block(self, me: int, other: int) -> None:
         me, other = _id(me, "your user id"), _id(other, "user_id")
-        if me == other:
-            raise errors.with_oneself()
         with self._connection() as conn:
-            if not store.user_exists(conn, other):
-                raise errors.no_such_user(other)
+            self._pair(conn, me, other)
             store.block(conn, me, other)
 
     def unblock(self, me: int, other: int) -> None:

@@ -174,22 +174,28 @@ def conversations_of(conn: Connection, me: int, limit: int, offset: int) -> list
 SETTINGS = ("who_can_message", "read_receipts", "last_seen_visibility")
 
 
-def blocked_either_way(conn: Connection, me: int, other: int) -> bool:
+def _either_way(
+    conn: Connection, table: str, columns: str, me: int, other: int, where: str
+) -> bool:
     row = conn.execute(
-        "SELECT 1 FROM blocked_chat_contacts WHERE (blocker_user_id, blocked_user_id) IN "
+        f"SELECT 1 FROM {table} WHERE {where} ({columns}) IN "
         "((%(me)s, %(other)s), (%(other)s, %(me)s)) LIMIT 1",
         {"me": me, "other": other},
     ).fetchone()
     return row is not None
+
+
+def blocked_either_way(conn: Connection, me: int, other: int) -> bool:
+    return _either_way(
+        conn, "blocked_chat_contacts", "blocker_user_id, blocked_user_id", me, other, ""
+    )
 
 
 def connected(conn: Connection, me: int, other: int) -> bool:
-    row = conn.execute(
-        "SELECT 1 FROM connections WHERE status = 'accepted' AND (requested_by, recipient_id) IN "
-        "((%(me)s, %(other)s), (%(other)s, %(me)s)) LIMIT 1",
-        {"me": me, "other": other},
-    ).fetchone()
-    return row is not None
+    """An accepted connection, asked by either."""
+    return _either_way(
+        conn, "connections", "requested_by, recipient_id", me, other, "status = 'accepted' AND"
+    )
 
 
 def settings_of(conn: Connection, user: int) -> Row | None:
