@@ -171,8 +171,11 @@ _session = threading.local()
 
 def _create(base_url: str, bearer: str, company: str, user: str) -> float:
     """One company-to-new-user creation; its latency in seconds."""
-    session = getattr(_session, "value", None) or requests.Session()
-    _session.value = session
+    session = getattr(_session, "value", None)
+    if session is None:
+        session = requests.Session()
+        session.trust_env = False  # loopback: no proxy, and no environment re-read per call
+        _session.value = session
     started = time.perf_counter()
     answer = session.post(
         f"{base_url}/api/chat/conversations",

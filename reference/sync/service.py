@@ -123,20 +123,27 @@ class ConversationService(Steps):
                 raise errors.unknown_user()
         return user_id
 
-    def _authorize(self, conn: store.Connection, user_id: str, company_id: str) -> None:
+    @staticmethod
+    def _check_role(role: str | None) -> None:
         """Acting as a company needs an owner or admin membership (forbidden otherwise)."""
-        role = store.membership_role(conn, company_id, user_id)
         if role is None:
             raise errors.not_a_member()
         if role not in store.RUNS_COMPANY:
             raise errors.not_running_the_company()
 
-    def _resolve(self, conn: store.Connection, kind: Kind, ids: list[str]) -> dict[str, Any]:
-        found = store.find(conn, kind, ids)
+    def _authorize(self, conn: store.Connection, user_id: str, company_id: str) -> None:
+        self._check_role(store.membership_role(conn, company_id, user_id))
+
+    @staticmethod
+    def _require(found: dict[str, Any], kind: Kind, ids: list[str]) -> dict[str, Any]:
+        """`found`, after checking it holds every one of `ids` (not found otherwise)."""
         missing = [i for i in ids if i not in found]
         if missing:
             raise errors.unknown_ids(kind.value, missing)
         return found
+
+    def _resolve(self, conn: store.Connection, kind: Kind, ids: list[str]) -> dict[str, Any]:
+        return self._require(store.find(conn, kind, ids), kind, ids)
 
     def _acting(self, conn: store.Connection, user_id: str, profile: Profile) -> Identity:
         """The identity a request acts as, after checking the human may act as it."""
@@ -191,11 +198,21 @@ class ConversationService(Steps):
             dict.fromkeys(as_uuid(p, "participant id") for p in request.participant_ids)
         )
         initiator = self.initiator(acting_user_id, request, initiator_kind)
+        membership = None
+        if request.company_id is not None:
+            membership = (as_uuid(request.company_id, "company_id"), acting_user_id)
+        wanted = {participant_kind: participant_ids}
+        wanted[initiator.kind] = [*wanted.get(initiator.kind, []), initiator.id]
+        # Everything read before Stream is called, in one round trip.
         with self.database.connection() as conn:
-            if request.company_id is not None:
-                self._authorize(conn, acting_user_id, as_uuid(request.company_id, "company_id"))
-            initiator_row = self._resolve(conn, initiator.kind, [initiator.id])[initiator.id]
-            rows = self._resolve(conn, participant_kind, participant_ids)
+            looked = store.look_up(conn, wanted, membership)
+        if membership is not None:
+            self._check_role(looked.role)
+        found = looked.found
+        initiator_row = self._require(found[initiator.kind], initiator.kind, [initiator.id])[
+            initiator.id
+        ]
+        rows = self._require(found[participant_kind], participant_kind, participant_ids)
         others = [Identity(participant_kind, p) for p in participant_ids]
         others = [p for p in others if p != initiator]
         if not others:

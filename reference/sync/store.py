@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -66,22 +67,60 @@ def user_exists(conn: Connection, user_id: str) -> bool:
     return conn.execute("SELECT 1 FROM users WHERE id = %s", (user_id,)).fetchone() is not None
 
 
-def membership_role(conn: Connection, company_id: str, user_id: str) -> str | None:
-    row = conn.execute(
+def _membership_query(conn: Connection, company_id: str, user_id: str) -> psycopg.Cursor[Row]:
+    return conn.execute(
         "SELECT role FROM company_members WHERE company_id = %s AND user_id = %s",
         (company_id, user_id),
-    ).fetchone()
+    )
+
+
+def _role(cursor: psycopg.Cursor[Row]) -> str | None:
+    row = cursor.fetchone()
     return None if row is None else row["role"]
+
+
+def _find_query(conn: Connection, kind: Kind, ids: list[str]) -> psycopg.Cursor[Row]:
+    table, image = _TABLES[kind]
+    return conn.execute(
+        f"SELECT id::text AS id, name, {image} AS image FROM {table} WHERE id = ANY(%s)",
+        (ids,),
+    )
+
+
+def _by_id(cursor: psycopg.Cursor[Row]) -> dict[str, Row]:
+    return {row["id"]: row for row in cursor.fetchall()}
+
+
+def membership_role(conn: Connection, company_id: str, user_id: str) -> str | None:
+    """`user_id`'s role in `company_id`, None for no membership."""
+    return _role(_membership_query(conn, company_id, user_id))
 
 
 def find(conn: Connection, kind: Kind, ids: list[str]) -> dict[str, Row]:
     """`{id: {id, name, image}}` for the ids of `kind` that exist."""
-    table, image = _TABLES[kind]
-    rows = conn.execute(
-        f"SELECT id::text AS id, name, {image} AS image FROM {table} WHERE id = ANY(%s)",
-        (ids,),
-    ).fetchall()
-    return {row["id"]: row for row in rows}
+    return _by_id(_find_query(conn, kind, ids))
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What a create reads before calling Stream."""
+
+    role: str | None  # the acting user's role in the company asked about (None: no membership)
+    found: dict[Kind, dict[str, Row]]  # per kind, `find`'s answer for the ids asked
+
+
+def look_up(
+    conn: Connection, wanted: dict[Kind, list[str]], membership: tuple[str, str] | None
+) -> Lookup:
+    """The `(company_id, user_id)` membership role and the people `wanted`, in one round trip
+    (a pipeline: every query is sent before any answer is awaited)."""
+    with conn.pipeline():
+        role = _membership_query(conn, *membership) if membership else None
+        cursors = {kind: _find_query(conn, kind, ids) for kind, ids in wanted.items()}
+    return Lookup(
+        None if role is None else _role(role),
+        {kind: _by_id(cursor) for kind, cursor in cursors.items()},
+    )
 
 
 def companies_run_by(conn: Connection, user_id: str) -> list[str]:
