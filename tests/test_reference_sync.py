@@ -10,10 +10,12 @@ from typing import Any
 
 import psycopg
 import pytest
+from stream_chat import StreamChat
 
 from chatgate.fakes.stream.inprocess import InProcessStream
 from chatgate.fixtures.people import REAL_COMPANIES, REAL_USERS
 from chatgate.naming import StreamNaming
+from chatgate.reference.sync.calls import StreamCalls
 from chatgate.reference.sync.errors import Failure, SyncError
 from chatgate.reference.sync.identities import (
     Identity,
@@ -349,3 +351,24 @@ def test_another_naming_names_every_stream_user_and_channel_its_way(
     assert listed.conversation.id == conversation.id
     assert listed.last_message is not None
     assert (listed.last_message.user_id, listed.unread_count) == (company, 1)
+
+
+def test_a_proxy_and_ca_bundle_from_the_environment_still_reach_stream(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """The environment is read once, at start, instead of on every call: same settings."""
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    stream = StreamChat("key", "s" * 32)
+    StreamCalls(stream, RetryPolicy())
+    assert stream.session.proxies["https"] == "http://proxy.example:3128"
+    assert stream.session.verify == str(bundle)
+
+    monkeypatch.setenv("NO_PROXY", "chat.stream-io-api.com")
+    bypassed = StreamChat("key", "s" * 32)
+    StreamCalls(bypassed, RetryPolicy())
+    assert "https" not in bypassed.session.proxies
