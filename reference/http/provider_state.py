@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from chatgate.reference.db import Database
 from chatgate.reference.sync import store
 
 from . import errors
@@ -70,7 +71,7 @@ def _records(body: dict[str, Any], key: str) -> list[dict[str, Any]]:
 
 
 def apply_provider_state(
-    database: store.Database, body: Any, issue_token: Callable[[str], str]
+    database: Database, body: Any, issue_token: Callable[[str], str]
 ) -> dict[str, Any]:
     """Seed `database` as `body` says; returns `{"tokens": {user_id: bearer}}`."""
     if not isinstance(body, dict):

@@ -25,6 +25,7 @@ from typing import Any
 from stream_chat import StreamChat
 
 from chatgate.naming import StreamNaming
+from chatgate.reference.db import Database
 
 from . import errors, store
 from .calls import StreamCalls
@@ -100,7 +101,7 @@ class ConversationService(Steps):
     ) -> None:
         if not channel_secret:
             raise ValueError("the channel id secret must not be empty")
-        self.database = store.Database(database_url)
+        self.database = Database(database_url)
         self.stream = stream
         self.roles = roles or RolePolicy()
         self.retry = retry or RetryPolicy()

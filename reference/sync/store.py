@@ -4,63 +4,19 @@ and the conversations the backend opened on Stream."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+
+from chatgate.reference.db import Connection, Row
 
 from .identities import Identity, Kind
 from .model import Conversation
 
-Row = dict[str, Any]
-Connection = psycopg.Connection[Row]
 RUNS_COMPANY = ("owner", "admin")
-POOL_MIN_SIZE = 2
-POOL_OPEN_TIMEOUT_S = 30.0
 
 _TABLES = {Kind.USER: ("users", "image_url"), Kind.COMPANY: ("companies", "logo_url")}
-
-
-class Database:
-    """Where the conversation half's connections come from: a pool once `open()`ed (until
-    `close()`), else a fresh connection per use (for callers that never start or stop)."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self._pool: ConnectionPool[Any] | None = None
-
-    def open(self, size: int) -> None:
-        """Keep up to `size` connections (one per worker that may use one at once)."""
-        if self._pool is not None:
-            return
-        pool = ConnectionPool(
-            self.url,
-            # Autocommit: a read costs one round trip, not three (BEGIN, query, COMMIT);
-            # the writes that belong together run in `conn.transaction()`.
-            kwargs={"row_factory": dict_row, "autocommit": True},
-            min_size=min(POOL_MIN_SIZE, size),
-            max_size=size,
-            open=False,
-            name="chatgate-reference",
-        )
-        pool.open(wait=True, timeout=POOL_OPEN_TIMEOUT_S)
-        self._pool = pool
-
-    def connection(self) -> AbstractContextManager[Connection]:
-        """A connection for one `with` block, in autocommit: each statement commits on its
-        own, and writes that belong together run in `conn.transaction()`."""
-        if self._pool is None:
-            return psycopg.connect(self.url, row_factory=dict_row, autocommit=True)
-        return self._pool.connection()
-
-    def close(self) -> None:
-        """Close the pool's connections (waiting for the ones in use); idempotent."""
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.close()
 
 
 def user_exists(conn: Connection, user_id: str) -> bool:
