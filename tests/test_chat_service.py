@@ -12,7 +12,7 @@ import pytest
 
 from chatgate.fixtures.targets.migration_driver import MigrationDriver, MigrationTarget
 from chatgate.reference.chat.errors import ChatError
-from chatgate.reference.chat.service import ChatService
+from chatgate.reference.chat.service import ChatService, ConversationSummary, Started
 from chatgate.reference.migration.apply import apply
 from chatgate.reference.sync.errors import Failure
 
@@ -39,6 +39,14 @@ def _two_strangers(migrated: MigrationDriver) -> tuple[int, int]:
     return pair[0], pair[1]
 
 
+def _direct(chat: ChatService, me: int, other: int) -> int:
+    return chat.start_direct(me, other).conversation_id
+
+
+def _ids(summaries: list[ConversationSummary]) -> list[int]:
+    return [s.id for s in summaries]
+
+
 def test_a_pair_whose_legacy_directs_were_merged_gets_the_kept_one_with_all_its_history(
     migrated: MigrationDriver, chat: ChatService
 ) -> None:
@@ -50,7 +58,7 @@ def test_a_pair_whose_legacy_directs_were_merged_gets_the_kept_one_with_all_its_
         "GROUP BY c.id ORDER BY c.id LIMIT 1"
     )[0]
     me, other = users
-    assert chat.start_direct(me, other) == kept
+    assert chat.start_direct(me, other) == Started(kept, created=False)
     seen = chat.history(other, kept, limit=100).messages
     assert len(seen) == messages
     assert {m.sender_user_id for m in seen} <= {me, other}
@@ -61,9 +69,10 @@ def test_starting_a_conversation_twice_or_at_once_gives_one_conversation(
 ) -> None:
     me, other = _two_strangers(migrated)
     with ThreadPoolExecutor(8) as pool:
-        ids = set(pool.map(lambda _: chat.start_direct(me, other), range(16)))
-    assert len(ids) == 1
-    assert chat.start_direct(other, me) == ids.pop()
+        starts = list(pool.map(lambda _: chat.start_direct(me, other), range(16)))
+    assert len({s.conversation_id for s in starts}) == 1
+    assert [s.created for s in starts].count(True) == 1
+    assert chat.start_direct(other, me) == Started(starts[0].conversation_id, created=False)
 
 
 @pytest.mark.parametrize(
@@ -101,7 +110,7 @@ def test_outsiders_cannot_tell_a_conversation_exists(
     migrated: MigrationDriver, chat: ChatService
 ) -> None:
     me, other = _two_strangers(migrated)
-    conversation = chat.start_direct(me, other)
+    conversation = _direct(chat, me, other)
     outsider = next(
         u for (u,) in migrated.query("SELECT id FROM users ORDER BY id") if u not in (me, other)
     )
@@ -120,7 +129,7 @@ def test_a_message_that_is_not_text_is_refused_and_nothing_is_sent(
     migrated: MigrationDriver, chat: ChatService, text: object
 ) -> None:
     me, other = _two_strangers(migrated)
-    conversation = chat.start_direct(me, other)
+    conversation = _direct(chat, me, other)
     with pytest.raises(ChatError, match="text must be a non-blank string of at most 4000"):
         chat.send_text(me, conversation, text)
     assert chat.history(other, conversation).messages == []
@@ -130,7 +139,7 @@ def test_the_recipient_sees_messages_a_page_at_a_time_and_unread_counts_follow_r
     migrated: MigrationDriver, chat: ChatService
 ) -> None:
     me, other = _two_strangers(migrated)
-    conversation = chat.start_direct(me, other)
+    conversation = _direct(chat, me, other)
     sent = [chat.send_text(me, conversation, f"message {n}") for n in range(5)]
     pages, before = [], None
     while True:
@@ -179,7 +188,7 @@ def test_a_block_stops_messages_both_ways_until_it_is_lifted(
     migrated: MigrationDriver, chat: ChatService
 ) -> None:
     me, other = _two_strangers(migrated)
-    conversation = chat.start_direct(me, other)
+    conversation = _direct(chat, me, other)
     chat.block(me, other)
     for sender in (me, other):
         with pytest.raises(ChatError, match="one of you has blocked the other") as raised:
@@ -248,7 +257,7 @@ def test_who_can_message_connections_refuses_strangers_and_lets_connections_in(
     chat.update_settings(recipient, {"who_can_message": "connections"})
     with pytest.raises(ChatError, match="accepts messages from their connections only"):
         chat.start_direct(stranger, recipient)
-    assert chat.start_direct(friend, recipient) > 0
+    assert chat.start_direct(friend, recipient).conversation_id > 0
     chat.update_settings(recipient, {"who_can_message": "none"})
     with pytest.raises(ChatError, match="accepts messages from nobody"):
         chat.start_direct(friend, recipient)
@@ -258,7 +267,7 @@ def test_delete_for_me_hides_the_history_from_me_only(
     migrated: MigrationDriver, chat: ChatService
 ) -> None:
     me, other = _two_strangers(migrated)
-    conversation = chat.start_direct(me, other)
+    conversation = _direct(chat, me, other)
     chat.send_text(other, conversation, "before")
     chat.delete_for_me(me, conversation)
     chat.send_text(other, conversation, "after")
@@ -270,14 +279,21 @@ def test_search_finds_conversations_by_a_participants_name_or_a_message_i_see(
     migrated: MigrationDriver, chat: ChatService
 ) -> None:
     me, other = _two_strangers(migrated)
-    conversation = chat.start_direct(me, other)
+    conversation = _direct(chat, me, other)
     ((first,),) = migrated.query("SELECT first_name FROM users WHERE id = %s", (other,))
-    assert conversation in chat.search(me, first.upper(), limit=100)
+    assert conversation in _ids(chat.search(me, first.upper(), limit=100))
     chat.send_text(other, conversation, "the quarterly 100% report_v2")
-    assert chat.search(me, "100% report_v2") == [conversation]
+    (found,) = chat.search(me, "100% report_v2")
+    assert (found.id, found.participant_user_ids, found.others) == (
+        conversation,
+        sorted((me, other)),
+        [other],
+    )
+    assert found.last_message is not None
+    assert found.last_message.text == "the quarterly 100% report_v2"
     assert chat.search(me, "quarterly 1_0") == []  # % and _ are taken literally
     chat.delete_for_me(me, conversation)
-    assert conversation not in chat.search(me, "quarterly")
+    assert conversation not in _ids(chat.search(me, "quarterly"))
     with pytest.raises(ChatError, match="a search needs 1 to 100 characters"):
         chat.search(me, "  ")
 
@@ -303,12 +319,12 @@ def test_an_image_and_a_voice_note_are_stored_and_served_back_byte_for_byte(
     migrated: MigrationDriver, chat: ChatService
 ) -> None:
     me, other = _two_strangers(migrated)
-    conversation = chat.start_direct(me, other)
+    conversation = _direct(chat, me, other)
     image = chat.upload(me, "image", PNG, "image/png")
     voice = chat.upload(me, "voice", _wav(1.5))
     assert (image["mime"], image["size"]) == ("image/png", len(PNG))
     assert voice["mime"] == "audio/x-wav"
-    assert voice["duration_s"] == pytest.approx(1.5, abs=0.01)
+    assert voice["duration_seconds"] == pytest.approx(1.5, abs=0.01)
     sent = [chat.send_media(me, conversation, m["id"]) for m in (image, voice)]
     assert [(m.type, m.media_url) for m in sent] == [
         ("image", image["url"]),
@@ -370,7 +386,7 @@ def test_a_media_url_that_is_not_durable_is_refused(
     migrated: MigrationDriver, chat: ChatService, url: str
 ) -> None:
     me, other = _two_strangers(migrated)
-    conversation = chat.start_direct(me, other)
+    conversation = _direct(chat, me, other)
     with pytest.raises(ChatError, match="must be a durable https URL"):
         chat.send_media_url(me, conversation, "image", url)
     assert chat.history(other, conversation).messages == []
@@ -382,7 +398,7 @@ def test_a_call_rings_is_answered_and_ends_with_its_log(
     migrated: MigrationDriver, chat: ChatService
 ) -> None:
     me, other = _two_strangers(migrated)
-    conversation = chat.start_direct(me, other)
+    conversation = _direct(chat, me, other)
     call = chat.start_call(me, conversation, "video")
     assert (call["status"], call["call_type"], call["caller_user_id"]) == ("initiated", "video", me)
     assert chat.call_event(other, call["id"], "ring")["status"] == "ringing"
@@ -401,7 +417,7 @@ def test_a_call_that_is_not_answered_ends_cancelled_declined_or_missed(
     migrated: MigrationDriver, chat: ChatService, by_caller: bool, event: str, status: str
 ) -> None:
     me, other = _two_strangers(migrated)
-    call = chat.start_call(me, chat.start_direct(me, other), "voice")
+    call = chat.start_call(me, _direct(chat, me, other), "voice")
     assert chat.call_event(me if by_caller else other, call["id"], event)["status"] == status
 
 
@@ -409,7 +425,7 @@ def test_only_the_callee_answers_and_only_the_caller_cancels(
     migrated: MigrationDriver, chat: ChatService
 ) -> None:
     me, other = _two_strangers(migrated)
-    call = chat.start_call(me, chat.start_direct(me, other), "voice")
+    call = chat.start_call(me, _direct(chat, me, other), "voice")
     with pytest.raises(ChatError, match="only the callee may answer this call"):
         chat.call_event(me, call["id"], "answer")
     with pytest.raises(ChatError, match="only the caller may cancel this call"):
@@ -420,7 +436,7 @@ def test_a_call_type_the_schema_does_not_allow_and_a_blocked_callee_are_refused(
     migrated: MigrationDriver, chat: ChatService
 ) -> None:
     me, other = _two_strangers(migrated)
-    conversation = chat.start_direct(me, other)
+    conversation = _direct(chat, me, other)
     with pytest.raises(ChatError, match="call_type must be one of voice, video"):
         chat.start_call(me, conversation, "audio")
     chat.block(other, me)
@@ -435,7 +451,7 @@ def test_rollback_refuses_while_a_call_has_a_status_the_legacy_schema_lacks(
     migrated: MigrationDriver, chat: ChatService
 ) -> None:
     me, other = _two_strangers(migrated)
-    call = chat.start_call(me, chat.start_direct(me, other), "voice")
+    call = chat.start_call(me, _direct(chat, me, other), "voice")
     chat.call_event(me, call["id"], "cancel")
     outcome = migrated.rollback()
     assert not outcome.ok

@@ -83,6 +83,46 @@ def no_settings() -> ChatError:
     return ChatError(Failure.INVALID, "settings must be an object with at least one setting")
 
 
+def no_such_message() -> ChatError:
+    return ChatError(Failure.NOT_FOUND, "Message not found")
+
+
+# -- groups ------------------------------------------------------------------------------
+def bad_group_name(limit: int) -> ChatError:
+    return ChatError(
+        Failure.INVALID, f"a group's name must be a non-blank string of 1 to {limit} characters"
+    )
+
+
+def bad_group_members(limit: int) -> ChatError:
+    return ChatError(
+        Failure.INVALID,
+        f"participant_user_ids must be a list of 1 to {limit} user ids (the others, not you)",
+    )
+
+
+def repeated_members(user_ids: list[int]) -> ChatError:
+    return ChatError(Failure.INVALID, f"participant_user_ids names users {user_ids} more than once")
+
+
+def self_in_group() -> ChatError:
+    return ChatError(
+        Failure.INVALID,
+        "participant_user_ids lists the others: you are in the group you make already",
+    )
+
+
+def blocked_from_group(user_id: int) -> ChatError:
+    return ChatError(
+        Failure.FORBIDDEN,
+        f"you cannot add user {user_id} to a group: one of you has blocked the other",
+    )
+
+
+def not_a_group() -> ChatError:
+    return ChatError(Failure.INVALID, "only a group takes new participants")
+
+
 def bad_search(limit: int) -> ChatError:
     return ChatError(Failure.INVALID, f"a search needs 1 to {limit} characters of text")
 

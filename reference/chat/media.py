@@ -26,7 +26,7 @@ class Inspected:
     mime: str
     size: int
     sha256: str
-    duration_s: float | None
+    duration_seconds: float | None
 
 
 def _voice(content: bytes) -> tuple[str, float]:

@@ -3,21 +3,31 @@ user (`me`), never a parameter. Direct conversations, text messages, history a p
 time, read marks, the conversation list, search, delete for me; media (images, files,
 voice notes) checked from their bytes and stored durably; voice and video calls with a
 call log and a state machine; blocks and privacy settings,
-enforced on the server and failing closed."""
+enforced on the server and failing closed; groups.
+
+Here is the validation and the orchestration; the decisions the harness's known-bad
+variants (mutants) override are in seams.py, the SQL in store.py, every error text in
+errors.py. Connections come from `self.database` (a pool once `open()`ed)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from chatgate.reference.db import Connection, Database
+
 from . import errors, store
-from .media import durable_url, inspect
+from .media import inspect
+from .seams import AUDIENCES, DEFAULT_SETTINGS, ChatSteps, ReadMark
 
 MAX_TEXT_CHARS = 4000
 MAX_SEARCH_CHARS = 100
-CALL_TYPES = ("voice", "video")  # as call_logs' CHECK allows (never "audio")
+MAX_GROUP_NAME_CHARS = 100
+MAX_GROUP_MEMBERS = 100  # the others a group is made with
 # event: (the statuses it moves a call from, the status it moves it to, who may do it)
 CALL_EVENTS: dict[str, tuple[tuple[str, ...], str, str]] = {
     "ring": (("initiated",), "ringing", "callee"),
@@ -27,13 +37,7 @@ CALL_EVENTS: dict[str, tuple[tuple[str, ...], str, str]] = {
     "cancel": (("initiated", "ringing"), "cancelled", "caller"),
     "end": (("answered",), "ended", "participant"),
 }
-AUDIENCES = ("everyone", "connections", "none")
 VISIBILITIES = ("everyone", "connections", "nobody")
-DEFAULT_SETTINGS = {
-    "who_can_message": "everyone",
-    "read_receipts": True,
-    "last_seen_visibility": "everyone",
-}
 _SETTING_RULES: dict[str, tuple[Any, str]] = {
     "who_can_message": (AUDIENCES, "one of everyone, connections, none"),
     "read_receipts": ((True, False), "true or false"),
@@ -75,13 +79,47 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Started:
+    """A direct conversation start: which conversation, and whether this call made it."""
+
+    conversation_id: int
+    created: bool
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    id: int
+    type: str  # direct or group
+    name: str | None
+    participant_user_ids: list[int]  # everyone, me included, ascending
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> ConversationView:
+        return cls(row["id"], row["type"], row["name"], list(row["participant_user_ids"]))
+
+
+@dataclass(frozen=True)
 class ConversationSummary:
     id: int
     type: str
     name: str | None
-    others: list[int]
-    last_message: Message | None
-    unread: int
+    participant_user_ids: list[int]  # everyone, me included, ascending
+    others: list[int]  # the participants but me, ascending
+    last_message: Message | None  # the newest message I see
+    unread: int  # messages from others after my read mark
+
+    @classmethod
+    def of(cls, row: dict[str, Any], me: int) -> ConversationSummary:
+        everyone = list(row["participant_user_ids"])
+        return cls(
+            id=row["id"],
+            type=row["type"],
+            name=row["name"],
+            participant_user_ids=everyone,
+            others=[u for u in everyone if u != me],
+            last_message=Message.of(row["last_message"]) if row["last_message"] else None,
+            unread=int(row["unread"]),
+        )
 
 
 def _id(value: Any, what: str) -> int:
@@ -104,61 +142,112 @@ def _limit(value: Any) -> int:
     return value
 
 
-class ChatService:
+def _group_name(name: Any) -> str:
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_GROUP_NAME_CHARS:
+        raise errors.bad_group_name(MAX_GROUP_NAME_CHARS)
+    return name
+
+
+def _members(me: int, members: Any) -> list[int]:
+    """The other users a group is made with: distinct ids, not `me`."""
+    if not isinstance(members, list) or not 1 <= len(members) <= MAX_GROUP_MEMBERS:
+        raise errors.bad_group_members(MAX_GROUP_MEMBERS)
+    ids = [_id(m, "each of participant_user_ids") for m in members]
+    repeated = sorted({u for u in ids if ids.count(u) > 1})
+    if repeated:
+        raise errors.repeated_members(repeated)
+    if me in ids:
+        raise errors.self_in_group()
+    return ids
+
+
+class ChatService(ChatSteps):
     """One database's user-based chat."""
 
     def __init__(self, database_url: str) -> None:
-        self.database_url = database_url
+        self.database = Database(database_url, name="chatgate-chat")
         self._schema_ready = False
 
-    def _connection(self) -> store.Connection:
-        conn = store.connect(self.database_url)
-        if not self._schema_ready:
-            if not store.is_migrated(conn):
-                conn.close()
-                raise errors.not_migrated()
-            store.ensure_schema(conn)
-            self._schema_ready = True
-        return conn
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        """A connection from `self.database`; the first use checks the database is migrated
+        and creates the chat's own table."""
+        with self.database.connection() as conn:
+            if not self._schema_ready:
+                if not store.is_migrated(conn):
+                    raise errors.not_migrated()
+                store.ensure_schema(conn)
+                self._schema_ready = True
+            yield conn
 
-    def _pair(self, conn: store.Connection, me: int, other: int) -> None:
+    def _pair(self, conn: Connection, me: int, other: int) -> None:
         """Refuse `other` as oneself or as a user who does not exist."""
         if me == other:
             raise errors.with_oneself()
         if not store.user_exists(conn, other):
             raise errors.no_such_user(other)
 
-    def start_direct(self, me: int, other: int) -> int:
+    def start_direct(self, me: int, other: int) -> Started:
         """The direct conversation of `me` and `other`: the one there is, or a new one.
         Two simultaneous starts of one pair get the same conversation."""
         me, other = _id(me, "your user id"), _id(other, "user_id")
         with self._connection() as conn:
             self._pair(conn, me, other)
-            self._may_message(conn, me, other)
+            self.may_message(conn, me, other)
             with conn.transaction():
                 store.lock_pair(conn, me, other)
-                return store.direct_between(conn, me, other) or store.insert_direct(conn, me, other)
+                found = store.direct_between(conn, me, other)
+                if found is not None:
+                    return Started(found, created=False)
+                return Started(store.insert_direct(conn, me, other), created=True)
 
-    def _may_message(self, conn: store.Connection, me: int, other: int) -> None:
-        """Refuse unless `other` takes messages from `me`: no block either way, and their
-        who_can_message lets `me` in. An unknown setting refuses (fails closed)."""
-        if store.blocked_either_way(conn, me, other):
-            raise errors.blocked()
-        audience = (store.settings_of(conn, other) or DEFAULT_SETTINGS)["who_can_message"]
-        if audience == "everyone":
-            return
-        if audience == "connections" and store.connected(conn, me, other):
-            return
-        raise errors.not_accepting(audience if audience in AUDIENCES else "none")
+    def _may_add(self, conn: Connection, me: int, user: int) -> None:
+        """Refuse adding `user` to a group when there is a block between them and `me`."""
+        if self.blocked_between(conn, me, user):
+            raise errors.blocked_from_group(user)
 
-    def _sendable(self, conn: store.Connection, conversation: int, me: int) -> None:
+    def create_group(self, me: int, name: Any, members: Any) -> ConversationView:
+        """A new group `name` of `me` and `members` (the others): all of them or nothing."""
+        me = _id(me, "your user id")
+        name, ids = _group_name(name), _members(me, members)
+        with self._connection() as conn, conn.transaction():
+            missing = store.missing_users(conn, ids)
+            if missing:
+                raise errors.no_such_user(missing[0])
+            for user in ids:
+                self._may_add(conn, me, user)
+            return ConversationView.of(
+                store.conversation(conn, store.insert_group(conn, me, name, ids))
+            )
+
+    def add_participant(self, me: int, conversation: int, user: Any) -> ConversationView:
+        """Add `user` to a group `me` takes part in (someone already in: nothing changes)."""
+        me, conversation = _id(me, "your user id"), _id(conversation, "conversation id")
+        user = _id(user, "user_id")
+        with self._connection() as conn:
+            if self._member(conn, conversation, me)["conversation_type"] != "group":
+                raise errors.not_a_group()
+            if not store.user_exists(conn, user):
+                raise errors.no_such_user(user)
+            self._may_add(conn, me, user)
+            store.add_participant(conn, conversation, user)
+            return ConversationView.of(store.conversation(conn, conversation))
+
+    def conversation(self, me: int, conversation: int) -> ConversationView:
+        """A conversation `me` takes part in, with all its participants."""
+        me, conversation = _id(me, "your user id"), _id(conversation, "conversation id")
+        with self._connection() as conn:
+            self._member(conn, conversation, me)
+            return ConversationView.of(store.conversation(conn, conversation))
+
+    def _sendable(self, conn: Connection, conversation: int, me: int) -> None:
         """Refuse unless `me` may send into the conversation now."""
         participation = self._member(conn, conversation, me)
         if participation["conversation_type"] == "direct":
             for other in store.others_in(conn, conversation, me):
-                self._may_message(conn, me, other)
+                self.may_message(conn, me, other)
 
-    def _member(self, conn: store.Connection, conversation: int, me: int) -> dict[str, Any]:
+    def _member(self, conn: Connection, conversation: int, me: int) -> dict[str, Any]:
         found = store.participation(conn, conversation, me)
         if found is None:
             raise errors.no_such_conversation()
@@ -188,13 +277,24 @@ class ChatService:
         more = len(rows) > limit
         return Page(messages, messages[-1].id if more and messages else None)
 
-    def mark_read(self, me: int, conversation: int, up_to: int) -> None:
-        """`me` has read the conversation up to message `up_to` (never backwards)."""
+    def mark_read(self, me: int, conversation: int, up_to: int) -> int:
+        """`me` has read the conversation up to its message `up_to`; returns `me`'s read
+        mark after (it never moves backwards)."""
         me, conversation = _id(me, "your user id"), _id(conversation, "conversation id")
-        up_to = _id(up_to, "message id")
+        up_to = _id(up_to, "up_to_message_id")
         with self._connection() as conn:
             self._member(conn, conversation, me)
-            store.mark_read(conn, conversation, me, up_to, datetime.now())
+            if not store.message_in(conn, conversation, up_to):
+                raise errors.no_such_message()
+            return store.mark_read(conn, conversation, me, up_to, datetime.now())
+
+    def read_status(self, me: int, conversation: int) -> list[ReadMark]:
+        """How far each other participant has read (ascending user id); None for one who
+        read nothing or keeps read receipts off."""
+        me, conversation = _id(me, "your user id"), _id(conversation, "conversation id")
+        with self._connection() as conn:
+            self._member(conn, conversation, me)
+            return self.visible_read_marks(conn, conversation, me)
 
     def conversations(
         self, me: int, *, limit: int = DEFAULT_PAGE, offset: int = 0
@@ -205,32 +305,23 @@ class ChatService:
             raise errors.bad_offset()
         with self._connection() as conn:
             rows = store.conversations_of(conn, me, limit, offset)
-        return [
-            ConversationSummary(
-                id=r["id"],
-                type=r["type"],
-                name=r["name"],
-                others=list(r["others"]),
-                last_message=Message.of(r["last_message"]) if r["last_message"] else None,
-                unread=int(r["unread"]),
-            )
-            for r in rows
-        ]
+        return [ConversationSummary.of(r, me) for r in rows]
 
     def delete_for_me(self, me: int, conversation: int) -> None:
         """Hide the conversation's history so far from `me` only; others keep theirs."""
         me, conversation = _id(me, "your user id"), _id(conversation, "conversation id")
         with self._connection() as conn:
             self._member(conn, conversation, me)
-            store.clear_for(conn, conversation, me, datetime.now())
+            self.clear_history(conn, conversation, me, datetime.now())
 
-    def search(self, me: int, text: Any, *, limit: int = DEFAULT_PAGE) -> list[int]:
+    def search(self, me: int, text: Any, *, limit: int = DEFAULT_PAGE) -> list[ConversationSummary]:
         """`me`'s conversations matching `text` by a participant's name or a message."""
         me, limit = _id(me, "your user id"), _limit(limit)
         if not isinstance(text, str) or not text.strip() or len(text) > MAX_SEARCH_CHARS:
             raise errors.bad_search(MAX_SEARCH_CHARS)
         with self._connection() as conn:
-            return store.search(conn, me, text.strip(), limit)
+            rows = store.search(conn, me, text.strip(), limit)
+        return [ConversationSummary.of(r, me) for r in rows]
 
     # -- media ---------------------------------------------------------------------
     def upload(
@@ -247,7 +338,7 @@ class ChatService:
             "url": store.MEDIA_PATH + media_id,
             "mime": checked.mime,
             "size": checked.size,
-            "duration_s": checked.duration_s,
+            "duration_seconds": checked.duration_seconds,
         }
 
     def media(self, me: int, media_id: str) -> tuple[str, bytes]:
@@ -268,10 +359,10 @@ class ChatService:
             if found is None or found["uploader_user_id"] != me:
                 raise errors.no_such_media()
             self._sendable(conn, conversation, me)
-            metadata = {
-                "mime": found["mime"],
+            metadata = {  # the legacy media_metadata keys
+                "mime_type": found["mime"],
                 "size": found["size_bytes"],
-                "duration_s": found["duration_seconds"],
+                "duration": found["duration_seconds"],
             }
             url = store.MEDIA_PATH + media_id
             return Message.of(
@@ -283,7 +374,7 @@ class ChatService:
         me, conversation = _id(me, "your user id"), _id(conversation, "conversation id")
         if kind not in store.MESSAGE_TYPE:
             raise errors.bad_media_kind(tuple(store.MESSAGE_TYPE))
-        url = durable_url(url)
+        url = self.media_link(url)
         with self._connection() as conn:
             self._sendable(conn, conversation, me)
             return Message.of(store.insert_media_message(conn, conversation, me, kind, url, {}))
@@ -292,12 +383,12 @@ class ChatService:
     def start_call(self, me: int, conversation: int, call_type: Any) -> dict[str, Any]:
         """Start a voice or video call in a conversation `me` may send into."""
         me, conversation = _id(me, "your user id"), _id(conversation, "conversation id")
-        if call_type not in CALL_TYPES:
-            raise errors.bad_call_type(CALL_TYPES)
+        if call_type not in self.call_types:
+            raise errors.bad_call_type(self.call_types)
         with self._connection() as conn:
             self._sendable(conn, conversation, me)
             users = [me, *store.others_in(conn, conversation, me)]
-            return dict(store.insert_call(conn, conversation, me, call_type, users))
+            return self.record_call(conn, conversation, me, call_type, users)
 
     def call_event(self, me: int, call_id: int, event: Any) -> dict[str, Any]:
         """Move a call on: ring, answer, decline, miss, cancel or end (CALL_EVENTS)."""
@@ -318,7 +409,14 @@ class ChatService:
             if moved is None:  # another move won meanwhile
                 current = store.call(conn, call_id)
                 raise errors.call_not_in(current["status"] if current else "gone", after, before)
-            return dict(moved)
+            return moved
+
+    def calls(self, me: int, *, limit: int = DEFAULT_PAGE) -> list[dict[str, Any]]:
+        """The calls of every conversation `me` takes part in, newest first (the keys of
+        store.CALL_FIELDS)."""
+        me, limit = _id(me, "your user id"), _limit(limit)
+        with self._connection() as conn:
+            return store.calls_of(conn, me, limit)
 
     # -- privacy -------------------------------------------------------------------
     def block(self, me: int, other: int) -> None:
@@ -330,13 +428,13 @@ class ChatService:
     def unblock(self, me: int, other: int) -> None:
         me, other = _id(me, "your user id"), _id(other, "user_id")
         with self._connection() as conn:
-            store.unblock(conn, me, other)
+            self.remove_block(conn, me, other)
 
     def blocked(self, me: int) -> list[int]:
         """The users `me` has blocked (an unblocked user is not among them)."""
         me = _id(me, "your user id")
         with self._connection() as conn:
-            return store.blocked_by(conn, me)
+            return self.blocked_list(conn, me)
 
     def settings(self, me: int) -> dict[str, Any]:
         me = _id(me, "your user id")
@@ -356,4 +454,4 @@ class ChatService:
             if type(value) is not type(allowed[0]) or value not in allowed:
                 raise errors.bad_setting(name, words)
         with self._connection() as conn:
-            return {**DEFAULT_SETTINGS, **store.save_settings(conn, me, changes)}
+            return {**DEFAULT_SETTINGS, **self.store_settings(conn, me, changes)}

@@ -7,12 +7,9 @@ from datetime import datetime
 from importlib import resources
 from typing import Any
 
-import psycopg
-from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-Connection = psycopg.Connection[Any]
-Row = dict[str, Any]
+from chatgate.reference.db import Connection, Row
 
 # Messages one user sees in a conversation: not deleted for everyone, not deleted for
 # them, and not before the moment they cleared the chat ("delete for me").
@@ -22,14 +19,12 @@ _VISIBLE = """
     AND NOT coalesce(m.deleted_for_user_ids, '[]'::jsonb) @> to_jsonb(%(me)s::int)
     AND (p.chat_cleared_at IS NULL OR m.created_at > p.chat_cleared_at)
 """
+_PARTICIPANT_IDS = """ARRAY(SELECT o.user_id FROM conversation_participants o
+    WHERE o.conversation_id = c.id AND coalesce(o.is_active, true) ORDER BY o.user_id)"""
 _MESSAGE_COLUMNS = (
     "m.id, m.conversation_id, m.sender_user_id, m.message_type, m.content, m.media_url, "
     "m.created_at"
 )
-
-
-def connect(database_url: str) -> Connection:
-    return psycopg.connect(database_url, row_factory=dict_row, autocommit=True)
 
 
 def is_migrated(conn: Connection) -> bool:
@@ -44,6 +39,16 @@ def is_migrated(conn: Connection) -> bool:
 
 def user_exists(conn: Connection, user_id: int) -> bool:
     return conn.execute("SELECT 1 FROM users WHERE id = %s", (user_id,)).fetchone() is not None
+
+
+def missing_users(conn: Connection, user_ids: list[int]) -> list[int]:
+    """The ids among `user_ids` that name no user, ascending."""
+    rows = conn.execute(
+        "SELECT u FROM unnest(%s::int[]) AS u WHERE NOT EXISTS "
+        "(SELECT 1 FROM users WHERE id = u) ORDER BY u",
+        (user_ids,),
+    ).fetchall()
+    return [int(r["u"]) for r in rows]
 
 
 def direct_between(conn: Connection, me: int, other: int) -> int | None:
@@ -85,6 +90,51 @@ def insert_direct(conn: Connection, me: int, other: int) -> int:
     ).fetchone()
     assert row is not None
     return int(row["id"])
+
+
+def insert_group(conn: Connection, me: int, name: str, members: list[int]) -> int:
+    """A new group named `name`, made by `me` (its admin) with `members`, by user id only."""
+    row = conn.execute(
+        """
+        WITH c AS (
+            INSERT INTO conversations (type, name, created_by_user_id)
+            VALUES ('group', %(name)s, %(me)s) RETURNING id
+        ), members AS (
+            INSERT INTO conversation_participants (conversation_id, user_id, role)
+            SELECT c.id, u, CASE WHEN u = %(me)s THEN 'admin' ELSE 'member' END
+            FROM c, unnest(%(users)s::int[]) AS u
+        )
+        SELECT id FROM c
+        """,
+        {"me": me, "name": name, "users": [me, *members]},
+    ).fetchone()
+    assert row is not None
+    return int(row["id"])
+
+
+def add_participant(conn: Connection, conversation: int, user: int) -> None:
+    """`user` takes part in the conversation: a new row, or their old one active again
+    (someone who left can be added back); nothing changes for a participant."""
+    conn.execute(
+        """
+        INSERT INTO conversation_participants (conversation_id, user_id) VALUES (%s, %s)
+        ON CONFLICT (conversation_id, user_id) DO UPDATE
+            SET is_active = true, left_at = NULL, joined_at = now(), updated_at = now()
+            WHERE NOT coalesce(conversation_participants.is_active, true)
+        """,
+        (conversation, user),
+    )
+
+
+def conversation(conn: Connection, conversation_id: int) -> Row:
+    """A conversation's id, type, name and active participants (ascending user ids)."""
+    row = conn.execute(
+        f"SELECT c.id, c.type, c.name, {_PARTICIPANT_IDS} AS participant_user_ids "
+        "FROM conversations c WHERE c.id = %s",
+        (conversation_id,),
+    ).fetchone()
+    assert row is not None
+    return row
 
 
 def participation(conn: Connection, conversation: int, me: int) -> Row | None:
@@ -134,24 +184,47 @@ def history(
     ).fetchall()
 
 
-def mark_read(conn: Connection, conversation: int, me: int, message: int, at: datetime) -> None:
-    conn.execute(
+def message_in(conn: Connection, conversation: int, message: int) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM chat_messages WHERE id = %s AND conversation_id = %s",
+        (message, conversation),
+    ).fetchone()
+    return row is not None
+
+
+def mark_read(conn: Connection, conversation: int, me: int, message: int, at: datetime) -> int:
+    """Move my read mark up to `message` (never back); returns the mark after."""
+    row = conn.execute(
         "UPDATE conversation_participants SET last_read_message_id = "
         "greatest(coalesce(last_read_message_id, 0), %s), last_read_at = %s "
-        "WHERE conversation_id = %s AND user_id = %s",
+        "WHERE conversation_id = %s AND user_id = %s RETURNING last_read_message_id",
         (message, at, conversation, me),
-    )
+    ).fetchone()
+    assert row is not None
+    return int(row["last_read_message_id"])
 
 
-def conversations_of(conn: Connection, me: int, limit: int, offset: int) -> list[Row]:
-    """My live conversations, latest activity first, each with the other participants,
-    its last message I see and how many messages from others I have not read."""
+def read_marks(conn: Connection, conversation: int, me: int) -> list[Row]:
+    """The other active participants' read marks (`read_up_to`, None for nothing read),
+    each with their stored read_receipts setting (None: no settings row)."""
+    return conn.execute(
+        "SELECT p.user_id, p.last_read_message_id AS read_up_to, s.read_receipts "
+        "FROM conversation_participants p LEFT JOIN chat_settings s ON s.user_id = p.user_id "
+        "WHERE p.conversation_id = %s AND p.user_id <> %s AND coalesce(p.is_active, true) "
+        "ORDER BY p.user_id",
+        (conversation, me),
+    ).fetchall()
+
+
+def _summaries(
+    conn: Connection, me: int, matching: str, params: dict[str, Any], limit: int, offset: int
+) -> list[Row]:
+    """My live conversations that meet `matching` (SQL on `c`), latest activity first, each
+    with its participants, its last message I see and how many messages from others I
+    have not read."""
     return conn.execute(
         f"""
-        SELECT c.id, c.type, c.name, coalesce(c.last_message_at, c.created_at) AS active_at,
-            ARRAY(SELECT o.user_id FROM conversation_participants o
-                  WHERE o.conversation_id = c.id AND o.user_id <> %(me)s
-                  AND coalesce(o.is_active, true) ORDER BY o.user_id) AS others,
+        SELECT c.id, c.type, c.name, {_PARTICIPANT_IDS} AS participant_user_ids,
             (SELECT row_to_json(last) FROM (
                 SELECT {_MESSAGE_COLUMNS} FROM chat_messages m
                 WHERE {_VISIBLE.replace("%(conversation)s", "c.id")}
@@ -163,11 +236,31 @@ def conversations_of(conn: Connection, me: int, limit: int, offset: int) -> list
         FROM conversation_participants p
         JOIN conversations c ON c.id = p.conversation_id
         WHERE p.user_id = %(me)s AND coalesce(p.is_active, true) AND c.merged_into_id IS NULL
-        ORDER BY active_at DESC NULLS LAST, c.id DESC
+          {matching}
+        ORDER BY coalesce(c.last_message_at, c.created_at) DESC NULLS LAST, c.id DESC
         LIMIT %(limit)s OFFSET %(offset)s
         """,
-        {"me": me, "limit": limit, "offset": offset},
+        {**params, "me": me, "limit": limit, "offset": offset},
     ).fetchall()
+
+
+def conversations_of(conn: Connection, me: int, limit: int, offset: int) -> list[Row]:
+    """My live conversations as summaries (`_summaries`)."""
+    return _summaries(conn, me, "", {}, limit, offset)
+
+
+def search(conn: Connection, me: int, text: str, limit: int) -> list[Row]:
+    """My live conversations, as summaries, where another participant's name or a message
+    I see contains `text` (case-insensitive; `%` and `_` literal), latest activity first."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    matching = f"""AND (
+        EXISTS (SELECT 1 FROM conversation_participants o JOIN users u ON u.id = o.user_id
+                WHERE o.conversation_id = c.id AND o.user_id <> %(me)s
+                AND concat_ws(' ', u.first_name, u.father_name, u.last_name) ILIKE %(pattern)s)
+        OR EXISTS (SELECT 1 FROM chat_messages m
+                   WHERE {_VISIBLE.replace("%(conversation)s", "c.id")}
+                   AND m.content ILIKE %(pattern)s))"""
+    return _summaries(conn, me, matching, {"pattern": pattern}, limit, 0)
 
 
 # -- privacy -------------------------------------------------------------------------
@@ -261,31 +354,6 @@ def clear_for(conn: Connection, conversation: int, me: int, at: datetime) -> Non
     )
 
 
-def search(conn: Connection, me: int, text: str, limit: int) -> list[int]:
-    """My live conversations where another participant's name, or a message I see,
-    contains `text` (case-insensitive), latest activity first."""
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    rows = conn.execute(
-        f"""
-        SELECT c.id FROM conversation_participants p
-        JOIN conversations c ON c.id = p.conversation_id
-        WHERE p.user_id = %(me)s AND coalesce(p.is_active, true) AND c.merged_into_id IS NULL
-          AND (
-            EXISTS (SELECT 1 FROM conversation_participants o JOIN users u ON u.id = o.user_id
-                    WHERE o.conversation_id = c.id AND o.user_id <> %(me)s
-                    AND concat_ws(' ', u.first_name, u.father_name, u.last_name) ILIKE %(pattern)s)
-            OR EXISTS (SELECT 1 FROM chat_messages m
-                       WHERE {_VISIBLE.replace("%(conversation)s", "c.id")}
-                       AND m.content ILIKE %(pattern)s)
-          )
-        ORDER BY coalesce(c.last_message_at, c.created_at) DESC NULLS LAST, c.id DESC
-        LIMIT %(limit)s
-        """,
-        {"me": me, "pattern": pattern, "limit": limit},
-    ).fetchall()
-    return [int(r["id"]) for r in rows]
-
-
 # -- media ---------------------------------------------------------------------------
 MEDIA_PATH = "/api/chat/media/"
 MESSAGE_TYPE = {"image": "image", "file": "file", "voice": "audio"}
@@ -309,7 +377,7 @@ def save_media(conn: Connection, me: int, inspected: Any, content: bytes) -> str
             inspected.mime,
             inspected.size,
             inspected.sha256,
-            inspected.duration_s,
+            inspected.duration_seconds,
             content,
         ),
     ).fetchone()
@@ -359,10 +427,19 @@ def insert_media_message(
 
 
 # -- calls ---------------------------------------------------------------------------
-CALL_COLUMNS = (
-    "id, conversation_id, caller_user_id, call_type, status, started_at, answered_at, "
-    "ended_at, duration_seconds"
+# A call as the chat answers it: every one of these is a call_logs column.
+CALL_FIELDS = (
+    "id",
+    "conversation_id",
+    "caller_user_id",
+    "call_type",
+    "status",
+    "started_at",
+    "answered_at",
+    "ended_at",
+    "duration_seconds",
 )
+CALL_COLUMNS = ", ".join(CALL_FIELDS)
 
 
 def insert_call(
@@ -398,3 +475,18 @@ def move_call(conn: Connection, call_id: int, status: str, before: str) -> Row |
         """,
         {"status": status, "id": call_id, "before": before},
     ).fetchone()
+
+
+def calls_of(conn: Connection, me: int, limit: int) -> list[Row]:
+    """The calls of every live conversation I take part in, newest first."""
+    columns = ", ".join(f"l.{f}" for f in CALL_FIELDS)
+    return conn.execute(
+        f"""
+        SELECT {columns} FROM call_logs l
+        JOIN conversation_participants p ON p.conversation_id = l.conversation_id
+        JOIN conversations c ON c.id = l.conversation_id
+        WHERE p.user_id = %s AND coalesce(p.is_active, true) AND c.merged_into_id IS NULL
+        ORDER BY l.started_at DESC NULLS LAST, l.id DESC LIMIT %s
+        """,
+        (me, limit),
+    ).fetchall()
