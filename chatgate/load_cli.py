@@ -1,0 +1,345 @@
+"""`chatgate load`: Locust load profiles for conversation creation, with SLO gates and a
+post-run consistency check, from one command.
+
+With no `--target` it starts the whole stack on loopback (the standalone fake Stream and
+the reference backend, each its own process, on the embedded PostgreSQL), runs Locust
+headless (or its web UI with `--web`), writes Locust's HTML and CSV reports, prints a
+summary table, and exits 0 when every gate passed, 1 when one failed, 2 for a mistake in
+the options. Distributed runs use Locust's own engine: `--processes N` on one machine,
+`--master` and `--worker --master-host H` across machines (docs/load.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+USAGE_ERROR = 2
+GATE_FAILED = 1
+START_TIMEOUT_S = 120.0
+STOP_TIMEOUT_S = 60.0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {value}")
+    return value
+
+
+def _ratio(text: str) -> float:
+    value = _positive_float(text) if text not in ("0", "0.0") else 0.0
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 1, got {value}")
+    return value
+
+
+def _duration(text: str) -> str:
+    from locust.util.timespan import parse_timespan
+
+    try:
+        seconds = parse_timespan(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a time like 30s, 5m or 1h30m, got {text!r}"
+        ) from None
+    if seconds < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1s, got {text!r}")
+    return text
+
+
+def _url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise argparse.ArgumentTypeError(f"must be an http(s) URL, got {text!r}")
+    return text.rstrip("/")
+
+
+def add_parser(sub: Any) -> None:
+    """The `load` command, on the top-level subparsers."""
+    from chatgate.load.profiles import PROFILES
+    from chatgate.load.shapes import SHAPE_NAMES
+
+    load = sub.add_parser(
+        "load",
+        help="load conversation creation with Locust; SLO gates and a consistency check",
+        description="Load a backend's conversation creation with Locust and gate the release "
+        "on the result: p95 creation latency, the failure ratio, and zero missing-member "
+        "errors; then, when Stream is chatgate's fake, check that every created conversation "
+        "has exactly its channel and members on Stream. With no --target it starts the "
+        "reference backend, the fake Stream and PostgreSQL on loopback. See docs/load.md.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    what = load.add_argument_group("what to load")
+    what.add_argument("--profile", choices=sorted(PROFILES), default="company-new-user")
+    what.add_argument("--shape", choices=SHAPE_NAMES, default="steady")
+    what.add_argument("--users", type=_positive_int, default=10, metavar="N", help="users")
+    what.add_argument(
+        "--spawn-rate", type=_positive_float, default=10.0, metavar="R", help="users per second"
+    )
+    what.add_argument("--duration", type=_duration, default="60s", help="how long to run")
+    what.add_argument(
+        "--target",
+        type=_url,
+        default=None,
+        metavar="URL",
+        help="the backend (default: start the reference on loopback)",
+    )
+    what.add_argument(
+        "--stream-url",
+        type=_url,
+        default=None,
+        metavar="URL",
+        help="the fake Stream the target uses (enables the consistency check)",
+    )
+    shape = load.add_argument_group("shapes")
+    shape.add_argument("--ramp-steps", type=_positive_int, default=4, help="ramp: steps")
+    shape.add_argument("--spike-users", type=_positive_int, default=50, help="spike: users")
+    shape.add_argument(
+        "--spike-at",
+        type=float,
+        default=0.5,
+        help="spike: start, seconds or a fraction of the run below 1",
+    )
+    shape.add_argument("--spike-for", type=_positive_float, default=10.0, help="spike: seconds")
+    gates = load.add_argument_group("gates")
+    gates.add_argument("--p95-ms", type=_positive_float, default=None, help="p95 creation ms")
+    gates.add_argument("--failure-ratio", type=_ratio, default=None, help="failed/all requests")
+    gates.add_argument(
+        "--gates-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="TOML with a [gates] table (p95_ms, failure_ratio); options win over it",
+    )
+    out = load.add_argument_group("reports")
+    out.add_argument(
+        "--report-dir",
+        type=Path,
+        default=Path("load-report"),
+        metavar="DIR",
+        help="where Locust's HTML and CSV reports and summary.json go",
+    )
+    scale = load.add_argument_group("scale (Locust's own distributed mode)")
+    scale.add_argument(
+        "--processes",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="spread the load over N worker processes on this machine",
+    )
+    scale.add_argument("--master", action="store_true", help="be the master of remote workers")
+    scale.add_argument(
+        "--expect-workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="with --master: workers to wait for",
+    )
+    scale.add_argument(
+        "--master-bind-host",
+        default="127.0.0.1",
+        metavar="H",
+        help="with --master: the address workers reach",
+    )
+    scale.add_argument("--worker", action="store_true", help="be a worker of a master")
+    scale.add_argument(
+        "--master-host", default="127.0.0.1", metavar="H", help="with --worker: the master"
+    )
+    scale.add_argument("--master-port", type=_positive_int, default=5557, metavar="P")
+    load.add_argument(
+        "--web",
+        action="store_true",
+        help="Locust's web UI on loopback instead of headless (stop with Ctrl-C)",
+    )
+    load.add_argument("--web-port", type=_positive_int, default=8089, metavar="P")
+
+
+@dataclass(frozen=True)
+class Stack:
+    target: str
+    stream_url: str | None
+
+
+def _problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with the options together, if anything."""
+    if args.master and args.worker:
+        return "--master and --worker exclude each other"
+    if args.processes and (args.master or args.worker):
+        return "--processes runs its own master and workers; leave out --master/--worker"
+    if args.stream_url and not args.target:
+        return "--stream-url goes with --target (without one, chatgate starts its own fake)"
+    if args.profile == "fake-stream" and args.target:
+        return "the fake-stream profile loads chatgate's own fake; leave out --target"
+    if args.gates_file is not None:
+        from chatgate.load.gates import GateFileError, read_thresholds
+
+        try:
+            read_thresholds(args.gates_file)
+        except GateFileError as error:
+            return str(error)
+    return None
+
+
+def _spawn(command: list[str], marker: str) -> tuple[subprocess.Popen[str], str]:
+    from chatgate.processes import read_until
+
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        seen = read_until(proc, marker, START_TIMEOUT_S)
+    except AssertionError:
+        _stop(proc)
+        raise
+    line = next(x for x in seen.splitlines() if marker in x)
+    return proc, line.split(marker, 1)[1].split()[0]
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.communicate(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+
+
+@contextmanager
+def _stack(args: argparse.Namespace) -> Iterator[Stack]:
+    """The target to load: the given one, or the fake and the reference started here."""
+    if args.target:
+        yield Stack(args.target, args.stream_url)
+        return
+    chatgate = [sys.executable, "-m", "chatgate.cli"]
+    with ExitStack() as stack:
+        fake, stream_url = _spawn([*chatgate, "fake-stream", "--port", "0"], "listening on ")
+        stack.callback(_stop, fake)
+        print(f"fake Stream Chat on {stream_url}", flush=True)
+        if args.profile == "fake-stream":
+            yield Stack(stream_url, stream_url)
+            return
+        backend, target = _spawn(
+            [*chatgate, "serve", "--test-mode", "--port", "0", "--stream-url", stream_url],
+            "backend listening on ",
+        )
+        stack.callback(_stop, backend)
+        print(f"reference backend on {target}", flush=True)
+        yield Stack(target, stream_url)
+
+
+def locust_command(args: argparse.Namespace, stack: Stack | None) -> list[str]:
+    """The Locust command line for these options (`stack` is None for a worker)."""
+    from chatgate.load import locustfile
+    from chatgate.load.profiles import PROFILES
+
+    command = [sys.executable, "-m", "locust", "-f", locustfile.__file__]
+    if stack is None:
+        return [
+            *command,
+            "--worker",
+            "--master-host",
+            args.master_host,
+            "--master-port",
+            str(args.master_port),
+        ]
+    report = args.report_dir
+    command += [
+        PROFILES[args.profile].__name__,
+        "--host", stack.target,
+        "--users", str(args.users),
+        "--spawn-rate", str(args.spawn_rate),
+        "--run-time", args.duration,
+        "--html", str(report / "report.html"),
+        "--csv", str(report / "locust"),
+        "--summary-json", str(report / "summary.json"),
+        "--only-summary",
+        "--ramp-steps", str(args.ramp_steps),
+        "--spike-users", str(args.spike_users),
+        "--spike-at", str(args.spike_at),
+        "--spike-for", str(args.spike_for),
+    ]  # fmt: skip
+    if stack.stream_url:
+        command += ["--stream-url", stack.stream_url]
+    for option, value in (
+        ("--p95-ms", args.p95_ms),
+        ("--failure-ratio", args.failure_ratio),
+        ("--gates-file", args.gates_file),
+    ):
+        if value is not None:
+            command += [option, str(value)]
+    if args.web:
+        command += ["--web-host", "127.0.0.1", "--web-port", str(args.web_port), "--autostart"]
+    else:
+        command += ["--headless"]
+    if args.processes:
+        command += ["--processes", str(args.processes)]
+    if args.master:
+        command += [
+            "--master", "--master-bind-host", args.master_bind_host,
+            "--master-bind-port", str(args.master_port),
+            "--expect-workers", str(args.expect_workers),
+        ]  # fmt: skip
+    return command
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `chatgate load` with parsed `args`; the exit status."""
+    problem = _problem(args)
+    if problem:
+        print(f"chatgate load: error: {problem}", file=sys.stderr)
+        return USAGE_ERROR
+    env = {**os.environ, "CHATGATE_LOAD_SHAPE": args.shape}
+    if args.worker:
+        return subprocess.run(locust_command(args, None), env=env, check=False).returncode
+    try:
+        args.report_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        print(
+            f"chatgate load: error: cannot use {args.report_dir}: {error.strerror}", file=sys.stderr
+        )
+        return USAGE_ERROR
+    summary_file = args.report_dir / "summary.json"
+    summary_file.unlink(missing_ok=True)
+    with _stack(args) as stack:
+        if not stack.stream_url:
+            print("consistency: not checked (no --stream-url: Stream is not chatgate's fake)")
+        if args.web:
+            print(f"Locust web UI on http://127.0.0.1:{args.web_port} (Ctrl-C stops)", flush=True)
+        status = subprocess.run(locust_command(args, stack), env=env, check=False).returncode
+    return _report(summary_file, status, args.report_dir)
+
+
+def _report(summary_file: Path, status: int, report_dir: Path) -> int:
+    from rich.console import Console
+
+    from chatgate.load.summary import render
+
+    if not summary_file.exists():
+        print(f"chatgate load: Locust ended (status {status}) without a summary", file=sys.stderr)
+        return status or GATE_FAILED
+    render(json.loads(summary_file.read_text(encoding="utf-8")), Console())
+    print(f"reports: {report_dir / 'report.html'}, {report_dir}/locust_*.csv, {summary_file}")
+    return status
