@@ -11,8 +11,15 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from chatgate.fixtures.targets.migration_driver import MigrationDriver, MigrationTarget
+from chatgate.reference.chat import seams
 from chatgate.reference.chat.errors import ChatError
-from chatgate.reference.chat.service import ChatService, ConversationSummary, Started
+from chatgate.reference.chat.seams import ChatSteps, ReadMark
+from chatgate.reference.chat.service import (
+    ChatService,
+    ConversationSummary,
+    ConversationView,
+    Started,
+)
 from chatgate.reference.migration.apply import apply
 from chatgate.reference.sync.errors import Failure
 
@@ -37,6 +44,17 @@ def _two_strangers(migrated: MigrationDriver) -> tuple[int, int]:
         "ORDER BY a.id, b.id LIMIT 1"
     )
     return pair[0], pair[1]
+
+
+def _newcomers(migrated: MigrationDriver, count: int) -> list[int]:
+    """`count` users who signed up after the migration: no history, blocks or settings."""
+    rows = migrated.write(
+        "INSERT INTO users (email, first_name, last_name) SELECT "
+        "'newcomer-' || gen_random_uuid() || '@example.org', 'Newcomer', n::text "
+        "FROM generate_series(1, %s) AS n RETURNING id",
+        (count,),
+    )
+    return sorted(u for (u,) in rows)
 
 
 def _direct(chat: ChatService, me: int, other: int) -> int:
@@ -154,7 +172,7 @@ def test_the_recipient_sees_messages_a_page_at_a_time_and_unread_counts_follow_r
     chat.mark_read(other, conversation, sent[2].id)
     (mine,) = [c for c in chat.conversations(other, limit=100) if c.id == conversation]
     assert mine.unread == 2
-    assert mine.others == [me]
+    assert (mine.others, mine.participant_user_ids) == ([me], sorted((me, other)))
 
 
 def test_switching_role_keeps_one_history_for_the_user(
@@ -456,3 +474,248 @@ def test_rollback_refuses_while_a_call_has_a_status_the_legacy_schema_lacks(
     outcome = migrated.rollback()
     assert not outcome.ok
     assert f"call_logs #{call['id']} (cancelled)" in outcome.error
+
+
+# -- groups ----------------------------------------------------------------------------
+def test_a_group_is_made_with_its_members_and_every_member_sees_it(
+    migrated: MigrationDriver, chat: ChatService
+) -> None:
+    me, *members = _newcomers(migrated, 3)
+    group = chat.create_group(me, "Study group", list(reversed(members)))
+    assert group == ConversationView(group.id, "group", "Study group", [me, *members])
+    for user in (me, *members):
+        assert chat.conversation(user, group.id) == group
+        assert group.id in _ids(chat.conversations(user, limit=100))
+    assert migrated.query(
+        "SELECT created_by_user_id FROM conversations WHERE id = %s", (group.id,)
+    ) == [(me,)]
+    assert chat.send_text(members[0], group.id, "hello all").text == "hello all"
+
+
+@pytest.mark.parametrize("blocker", ["the member", "the creator"])
+def test_a_group_with_a_blocked_or_unknown_member_is_refused_and_nothing_is_made(
+    migrated: MigrationDriver, chat: ChatService, blocker: str
+) -> None:
+    me, fine, blocked = _newcomers(migrated, 3)
+    if blocker == "the member":
+        chat.block(blocked, me)
+    else:
+        chat.block(me, blocked)
+    groups = migrated.query("SELECT count(*) FROM conversations")
+    with pytest.raises(ChatError, match=f"you cannot add user {blocked} to a group") as raised:
+        chat.create_group(me, "No way", [fine, blocked])
+    assert raised.value.failure is Failure.FORBIDDEN
+    with pytest.raises(ChatError, match="there is no user 99999999") as raised:
+        chat.create_group(me, "No way", [fine, 99_999_999])
+    assert raised.value.failure is Failure.NOT_FOUND
+    assert migrated.query("SELECT count(*) FROM conversations") == groups
+    assert chat.conversations(fine) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "members", "text"),
+    [
+        ("", [2], "a group's name must be a non-blank string of 1 to 100 characters"),
+        ("   ", [2], "a group's name must be a non-blank string"),
+        ("x" * 101, [2], "a group's name must be a non-blank string of 1 to 100"),
+        (None, [2], "a group's name must be a non-blank string"),
+        ("Team", [], "participant_user_ids must be a list of 1 to 100 user ids"),
+        ("Team", "2", "participant_user_ids must be a list of 1 to 100 user ids"),
+        ("Team", list(range(2, 103)), "participant_user_ids must be a list of 1 to 100"),
+        ("Team", [2, "3"], "each of participant_user_ids must be a positive whole number"),
+        ("Team", [2, 3, 2], "participant_user_ids names users [2] more than once"),
+        ("Team", [2, 1], "you are in the group you make already"),
+    ],
+)
+def test_a_bad_group_is_refused_in_words(
+    chat: ChatService, name: object, members: object, text: str
+) -> None:
+    with pytest.raises(ChatError, match=re.escape(text)) as raised:
+        chat.create_group(1, name, members)
+    assert raised.value.failure is Failure.INVALID
+
+
+def test_a_member_adds_someone_to_a_group_once_and_only_to_a_group(
+    migrated: MigrationDriver, chat: ChatService
+) -> None:
+    me, member, newcomer, outsider = _newcomers(migrated, 4)
+    group = chat.create_group(me, "Readers", [member])
+    added = chat.add_participant(member, group.id, newcomer)
+    assert added.participant_user_ids == sorted((me, member, newcomer))
+    assert chat.add_participant(me, group.id, newcomer) == added
+    assert migrated.query(
+        "SELECT count(*) FROM conversation_participants WHERE conversation_id = %s",
+        (group.id,),
+    ) == [(3,)]
+    assert chat.history(newcomer, group.id).messages == []
+    with pytest.raises(ChatError, match=r"^Conversation not found$"):
+        chat.add_participant(outsider, group.id, outsider)
+    direct = _direct(chat, me, member)
+    with pytest.raises(ChatError, match="only a group takes new participants") as raised:
+        chat.add_participant(me, direct, newcomer)
+    assert raised.value.failure is Failure.INVALID
+    with pytest.raises(ChatError, match="there is no user 99999999"):
+        chat.add_participant(me, group.id, 99_999_999)
+
+
+@pytest.mark.parametrize("blocker", ["the added", "the adder"])
+def test_a_block_either_way_keeps_the_added_out_of_the_group(
+    migrated: MigrationDriver, chat: ChatService, blocker: str
+) -> None:
+    me, member, blocked = _newcomers(migrated, 3)
+    group = chat.create_group(me, "Closed", [member])
+    chat.block(*((blocked, me) if blocker == "the added" else (me, blocked)))
+    with pytest.raises(ChatError, match=f"you cannot add user {blocked} to a group") as raised:
+        chat.add_participant(me, group.id, blocked)
+    assert raised.value.failure is Failure.FORBIDDEN
+    assert chat.conversation(member, group.id).participant_user_ids == sorted((me, member))
+    # Only the adder and the added count (chat-contract.md, section 5).
+    assert blocked in chat.add_participant(member, group.id, blocked).participant_user_ids
+
+
+# -- read marks ------------------------------------------------------------------------
+def test_read_status_shows_how_far_the_others_read_unless_they_keep_receipts_off(
+    migrated: MigrationDriver, chat: ChatService
+) -> None:
+    me, reader, quiet = _newcomers(migrated, 3)
+    group = chat.create_group(me, "Receipts", [reader, quiet])
+    sent = [chat.send_text(me, group.id, f"note {n}") for n in range(3)]
+    assert chat.read_status(me, group.id) == [ReadMark(reader, None), ReadMark(quiet, None)]
+    assert chat.mark_read(reader, group.id, sent[2].id) == sent[2].id
+    assert chat.mark_read(reader, group.id, sent[0].id) == sent[2].id  # never backwards
+    chat.mark_read(quiet, group.id, sent[1].id)
+    chat.update_settings(quiet, {"read_receipts": False})
+    assert chat.read_status(me, group.id) == [
+        ReadMark(reader, sent[2].id),
+        ReadMark(quiet, None),
+    ]
+    # Turning your own receipts off does not hide the others' from you.
+    assert chat.read_status(quiet, group.id) == [
+        ReadMark(me, None),
+        ReadMark(reader, sent[2].id),
+    ]
+
+
+def test_a_read_mark_must_be_a_message_of_the_conversation(
+    migrated: MigrationDriver, chat: ChatService
+) -> None:
+    me, other, third = _newcomers(migrated, 3)
+    conversation, elsewhere = _direct(chat, me, other), _direct(chat, me, third)
+    foreign = chat.send_text(third, elsewhere, "not here")
+    with pytest.raises(ChatError, match=r"^Message not found$") as raised:
+        chat.mark_read(me, conversation, foreign.id)
+    assert raised.value.failure is Failure.NOT_FOUND
+    with pytest.raises(ChatError, match=r"^Conversation not found$"):
+        chat.read_status(third, conversation)
+
+
+# -- the call log ----------------------------------------------------------------------
+CALL_KEYS = {
+    "id",
+    "conversation_id",
+    "caller_user_id",
+    "call_type",
+    "status",
+    "started_at",
+    "answered_at",
+    "ended_at",
+    "duration_seconds",
+}
+
+
+def test_the_call_log_lists_my_calls_newest_first_with_every_field(
+    migrated: MigrationDriver, chat: ChatService
+) -> None:
+    me, other, third = _newcomers(migrated, 3)
+    first = chat.start_call(me, _direct(chat, me, other), "voice")
+    declined = chat.call_event(other, first["id"], "decline")
+    second = chat.start_call(third, _direct(chat, third, me), "video")
+    assert set(first) == set(declined) == set(second) == CALL_KEYS
+    log = chat.calls(me)
+    assert [c["id"] for c in log] == [second["id"], first["id"]]
+    assert all(set(c) == CALL_KEYS for c in log)
+    assert (log[1]["status"], log[1]["caller_user_id"]) == ("declined", me)
+    assert [c["id"] for c in chat.calls(other)] == [first["id"]]
+    assert [c["id"] for c in chat.calls(me, limit=1)] == [second["id"]]
+
+
+# -- the pool and the seams ------------------------------------------------------------
+def test_a_pooled_service_reuses_its_connections_and_closing_it_closes_them(
+    chat: ChatService,
+) -> None:
+    chat.database.open(1)
+    try:
+        with chat.database.connection() as first:
+            pid = first.info.backend_pid
+        before = chat.settings(1)
+        with chat.database.connection() as again:
+            assert again.info.backend_pid == pid
+    finally:
+        chat.database.close()
+    assert first.closed
+    assert chat.settings(1) == before  # still answering, on a fresh connection per call
+
+
+SEAMS = (
+    "blocked_between",
+    "may_message",
+    "store_settings",
+    "record_call",
+    "clear_history",
+    "remove_block",
+    "blocked_list",
+    "media_link",
+    "visible_read_marks",
+)
+
+
+def test_every_decision_a_mutant_may_override_goes_through_its_seam(
+    migrated: MigrationDriver,
+) -> None:
+    assert {n for n in vars(ChatSteps) if not n.startswith("_")} == {*SEAMS, "call_types"}
+    assert all(name in (seams.__doc__ or "") for name in (*SEAMS, "call_types"))
+    called: set[str] = set()
+
+    def recorded(name: str) -> object:
+        def step(self: ChatService, *args: object) -> object:
+            called.add(name)
+            return getattr(ChatSteps, name)(self, *args)
+
+        return step
+
+    recording = type("Recording", (ChatService,), {n: recorded(n) for n in SEAMS})
+    chat = recording(migrated.url)
+    me, other, third = _newcomers(migrated, 3)
+    conversation = _direct(chat, me, other)
+    chat.create_group(me, "Seams", [third])
+    chat.send_media_url(me, conversation, "image", "https://cdn.example.org/a.png")
+    chat.update_settings(me, {"read_receipts": False})
+    chat.start_call(me, conversation, "voice")
+    chat.read_status(me, conversation)
+    chat.delete_for_me(me, conversation)
+    chat.block(me, third)
+    chat.unblock(me, third)
+    chat.blocked(me)
+    assert called == set(SEAMS)
+
+
+def test_the_service_decides_through_its_seams_so_an_override_changes_the_answer(
+    migrated: MigrationDriver, chat: ChatService
+) -> None:
+    class FailsOpen(ChatService):
+        def blocked_between(self, conn: object, a: int, b: int) -> bool:  # noqa: ARG002
+            return False
+
+    class AudioCalls(ChatService):
+        call_types = ("audio", "video")
+
+    me, other = _newcomers(migrated, 2)
+    conversation = _direct(chat, me, other)
+    chat.block(other, me)
+    with pytest.raises(ChatError, match="one of you has blocked the other"):
+        chat.send_text(me, conversation, "let me in")
+    assert FailsOpen(migrated.url).send_text(me, conversation, "let me in").text == "let me in"
+    with pytest.raises(ChatError, match="call_type must be one of voice, video"):
+        chat.start_call(other, conversation, "audio")
+    with pytest.raises(ChatError, match="call_type must be one of audio, video"):
+        AudioCalls(migrated.url).start_call(other, conversation, "voice")

@@ -207,18 +207,19 @@ class ChatService(ChatSteps):
             raise errors.blocked_from_group(user)
 
     def create_group(self, me: int, name: Any, members: Any) -> ConversationView:
-        """A new group `name` of `me` and `members` (the others): all of them or nothing."""
+        """A new group `name` of `me` and `members` (the others): all of them or nothing
+        (every member is checked first, then one statement writes the group and all its
+        participants)."""
         me = _id(me, "your user id")
         name, ids = _group_name(name), _members(me, members)
-        with self._connection() as conn, conn.transaction():
+        with self._connection() as conn:
             missing = store.missing_users(conn, ids)
             if missing:
                 raise errors.no_such_user(missing[0])
             for user in ids:
                 self._may_add(conn, me, user)
-            return ConversationView.of(
-                store.conversation(conn, store.insert_group(conn, me, name, ids))
-            )
+            group = store.insert_group(conn, me, name, ids)
+            return ConversationView.of(store.conversation(conn, group))
 
     def add_participant(self, me: int, conversation: int, user: Any) -> ConversationView:
         """Add `user` to a group `me` takes part in (someone already in: nothing changes)."""
