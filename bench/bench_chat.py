@@ -2,7 +2,8 @@
 reading a page of history, against at least 100,000 messages.
 
 Run: `.venv/bin/python -m bench.bench_chat [--users 8000] [--operations 500]`. Prints
-figures; asserts nothing. The service runs in this process, PostgreSQL in its own.
+figures; asserts nothing. The service runs in this process on a pool of one connection
+(as the HTTP app runs it, a connection per worker), PostgreSQL in its own.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 "AND c.type = 'group' AND coalesce(p.is_active, true) ORDER BY p.id"
             ).fetchall()
         chat = ChatService(url)
+        chat.database.open(1)  # pooled, as the HTTP app runs it
         print(
             f"migrated database: {counts['chat_messages']:,} messages, {len(seats):,} group seats"
         )
@@ -64,12 +66,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             chat.history(user, conversation, limit=30)
 
         chat.history(*seats[0])  # the first call creates the chat's own table
-        for label, operation in (
-            ("send a text message", send),
-            ("read a page of history (30)", read),
-        ):
-            latencies, wall = _timed(operation, args.operations)
-            print(summary(label, latencies, wall))
+        try:
+            for label, operation in (
+                ("send a text message", send),
+                ("read a page of history (30)", read),
+            ):
+                latencies, wall = _timed(operation, args.operations)
+                print(summary(label, latencies, wall))
+        finally:
+            chat.database.close()
 
 
 if __name__ == "__main__":
