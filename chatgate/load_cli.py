@@ -14,20 +14,26 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from chatgate.load.catalog import PROFILES, SHAPE_NAMES
+
+LOCUSTFILE = "chatgate.load.locustfile"
 USAGE_ERROR = 2
 GATE_FAILED = 1
 START_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 60.0
+REPORT_WIDTH = 110
 
 
 def _positive_int(text: str) -> int:
@@ -57,18 +63,19 @@ def _ratio(text: str) -> float:
     return value
 
 
-def _duration(text: str) -> str:
-    from locust.util.timespan import parse_timespan
+_TIMESPAN = re.compile(r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s?)?$")
 
-    try:
-        seconds = parse_timespan(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"must be a time like 30s, 5m or 1h30m, got {text!r}"
-        ) from None
+
+def _duration(text: str) -> str:
+    """A Locust run time (`90`, `30s`, `5m`, `1h30m`), checked here: importing Locust would
+    patch this process with gevent."""
+    found = _TIMESPAN.match(text.strip()) if text.strip() else None
+    if found is None:
+        raise argparse.ArgumentTypeError(f"must be a time like 30s, 5m or 1h30m, got {text!r}")
+    seconds = sum(int(found[k] or 0) * f for k, f in (("h", 3600), ("m", 60), ("s", 1)))
     if seconds < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1s, got {text!r}")
-    return text
+    return text.strip()
 
 
 def _url(text: str) -> str:
@@ -80,9 +87,6 @@ def _url(text: str) -> str:
 
 def add_parser(sub: Any) -> None:
     """The `load` command, on the top-level subparsers."""
-    from chatgate.load.profiles import PROFILES
-    from chatgate.load.shapes import SHAPE_NAMES
-
     load = sub.add_parser(
         "load",
         help="load conversation creation with Locust; SLO gates and a consistency check",
@@ -250,12 +254,16 @@ def _stack(args: argparse.Namespace) -> Iterator[Stack]:
         yield Stack(target, stream_url)
 
 
+def _locustfile() -> str:
+    spec = find_spec(LOCUSTFILE)  # found, not imported: Locust is imported by Locust alone
+    if spec is None or not spec.origin:
+        raise RuntimeError(f"{LOCUSTFILE} is not installed")
+    return spec.origin
+
+
 def locust_command(args: argparse.Namespace, stack: Stack | None) -> list[str]:
     """The Locust command line for these options (`stack` is None for a worker)."""
-    from chatgate.load import locustfile
-    from chatgate.load.profiles import PROFILES
-
-    command = [sys.executable, "-m", "locust", "-f", locustfile.__file__]
+    command = [sys.executable, "-m", "locust", "-f", _locustfile()]
     if stack is None:
         return [
             *command,
@@ -267,7 +275,7 @@ def locust_command(args: argparse.Namespace, stack: Stack | None) -> list[str]:
         ]
     report = args.report_dir
     command += [
-        PROFILES[args.profile].__name__,
+        PROFILES[args.profile],
         "--host", stack.target,
         "--users", str(args.users),
         "--spawn-rate", str(args.spawn_rate),
@@ -340,6 +348,8 @@ def _report(summary_file: Path, status: int, report_dir: Path) -> int:
     if not summary_file.exists():
         print(f"chatgate load: Locust ended (status {status}) without a summary", file=sys.stderr)
         return status or GATE_FAILED
-    render(json.loads(summary_file.read_text(encoding="utf-8")), Console())
+    # A log or a CI page is wider than the 80 columns rich assumes off a terminal.
+    console = Console() if sys.stdout.isatty() else Console(width=REPORT_WIDTH)
+    render(json.loads(summary_file.read_text(encoding="utf-8")), console)
     print(f"reports: {report_dir / 'report.html'}, {report_dir}/locust_*.csv, {summary_file}")
     return status

@@ -59,9 +59,7 @@ def _options(parser: Any) -> None:
 @events.init.add_listener
 def _init(environment: Any, **_: Any) -> None:
     if isinstance(environment.runner, MasterRunner):
-        environment.runner.register_message(
-            MESSAGE_TYPE, lambda msg, **_: LEDGER.receive(msg.data)
-        )
+        environment.runner.register_message(MESSAGE_TYPE, lambda msg, **_: LEDGER.receive(msg.data))
 
 
 @events.test_stop.add_listener

@@ -7,6 +7,8 @@ that loads the fake Stream directly through the official SDK.
     user-company           users messaging a company
     mixed                  creation, reading a conversation, the list and tokens
     fake-stream            the fake Stream itself: upsert two users, create their channel
+
+(The names are chatgate.load.catalog's, which maps each to its class here.)
 """
 
 from __future__ import annotations
@@ -168,12 +170,3 @@ class FakeStreamLoad(User):
         )
         if self._timed(CREATE_PREFIX + "stream channel", lambda: channel.query(watch=False)):
             LEDGER.add(Created(channel_id, f"{self.channel_type}:{channel_id}", (a, b), a))
-
-
-PROFILES: dict[str, type[User]] = {
-    "company-new-user": CompanyToNewUser,
-    "company-existing-user": CompanyToExistingUser,
-    "user-company": UserToCompany,
-    "mixed": Mixed,
-    "fake-stream": FakeStreamLoad,
-}

@@ -1,0 +1,353 @@
+"""`chatgate load`: the gates, the consistency check and the shapes on their own, then
+short real Locust runs (seconds, a handful of users) against the reference, a mutant
+served over HTTP, two worker processes, and the fake Stream itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from importlib.util import find_spec
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from chatgate.fakes.stream.server import FakeStreamServer
+from chatgate.fixtures.targets.mutants import MUTANTS
+from chatgate.load import plans
+from chatgate.load.catalog import PROFILES
+from chatgate.load.consistency import check
+from chatgate.load.gates import (
+    GateFileError,
+    RunFigures,
+    Thresholds,
+    evaluate,
+    merged,
+    read_thresholds,
+)
+from chatgate.load.records import Created
+from chatgate.postgres import DATABASE_URL_ENV, PostgresServer
+from chatgate.reference.http.auth import DEV_AUTH_SECRET
+from chatgate.reference.http.server import reference_database, serving_reference
+
+CLI = [sys.executable, "-m", "chatgate.cli", "load"]
+RUN_TIMEOUT_S = 240
+
+
+# -- gates -------------------------------------------------------------------------------
+def _run(**changes: Any) -> RunFigures:
+    base = {
+        "requests": 200,
+        "failures": 0,
+        "creations": 180,
+        "creation_p95_ms": 120.0,
+        "missing_members": 0,
+    }
+    return RunFigures(**{**base, **changes})
+
+
+def test_every_gate_passes_on_a_clean_fast_run() -> None:
+    results = evaluate(_run(), Thresholds())
+    assert [(r.name, r.passed) for r in results] == [
+        ("p95_ms", True),
+        ("failure_ratio", True),
+        ("missing_members", True),
+    ]
+
+
+def test_a_failed_gate_says_by_how_much() -> None:
+    results = {r.name: r for r in evaluate(_run(creation_p95_ms=2600.0, failures=10), Thresholds())}
+    assert not results["p95_ms"].passed
+    assert results["p95_ms"].text == "p95 creation 2600 ms, limit 2000 ms: 600 ms over"
+    assert not results["failure_ratio"].passed
+    assert results["failure_ratio"].text.endswith("limit 1.00%: 4.00% over")
+
+
+def test_one_missing_member_error_fails_the_run_whatever_the_thresholds() -> None:
+    lenient = Thresholds(p95_ms=10_000, failure_ratio=1.0)
+    (gate,) = [r for r in evaluate(_run(missing_members=1), lenient) if not r.passed]
+    assert gate.name == "missing_members"
+    assert gate.text == "missing-member errors 1, limit 0: 1 over"
+
+
+def test_a_run_without_creations_fails_the_latency_gate() -> None:
+    (gate,) = [
+        r for r in evaluate(_run(creations=0, creation_p95_ms=None), Thresholds()) if not r.passed
+    ]
+    assert gate.name == "p95_ms"
+    assert "no creation ran" in gate.text
+
+
+def test_thresholds_come_from_the_file_and_options_win(tmp_path: Path) -> None:
+    gates = tmp_path / "gates.toml"
+    gates.write_text("[gates]\np95_ms = 800\nfailure_ratio = 0.05\n")
+    from_file = read_thresholds(gates)
+    assert from_file == Thresholds(p95_ms=800, failure_ratio=0.05)
+    assert merged(from_file, p95_ms=300.0, failure_ratio=None) == Thresholds(300, 0.05)
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("[gates]\np95 = 800\n", "unknown gates ['p95']; the gates are p95_ms, failure_ratio"),
+        ("[gates]\np95_ms = 'fast'\n", "p95_ms must be a number, not 'fast'"),
+        ("[gates]\nfailure_ratio = 2\n", "failure ratio threshold must be from 0 to 1, not 2.0"),
+        ("[gates\n", "is not TOML"),
+    ],
+)
+def test_a_bad_thresholds_file_is_refused_saying_why(tmp_path: Path, text: str, error: str) -> None:
+    gates = tmp_path / "gates.toml"
+    gates.write_text(text)
+    with pytest.raises(GateFileError, match=None) as raised:
+        read_thresholds(gates)
+    assert error in str(raised.value)
+
+
+# -- consistency ---------------------------------------------------------------------------
+def _channel(cid: str, members: list[str], creator: str) -> dict[str, Any]:
+    return {"cid": cid, "created_by": {"id": creator}, "members": [{"user_id": m} for m in members]}
+
+
+def test_conversations_matching_their_channels_are_consistent() -> None:
+    record = Created("c1", "messaging:c1", ("co", "u1"), "co")
+    result = check([record], [_channel("messaging:c1", ["co", "u1"], "co")])
+    assert result.ok
+    assert result.lines() == ["consistency: ok, 1 conversations match their Stream channels"]
+
+
+def test_a_missing_channel_wrong_members_and_duplicates_are_each_reported() -> None:
+    records = [
+        Created("gone", "messaging:gone", ("co", "u1"), "co"),
+        Created("short", "messaging:short", ("co", "u2"), "co"),
+        Created("twice-a", "messaging:twice-a", ("co", "u3"), "co"),
+    ]
+    channels = [
+        _channel("messaging:short", ["co"], "co"),
+        _channel("messaging:twice-a", ["co", "u3"], "co"),
+        _channel("messaging:twice-b", ["co", "u3"], "co"),  # a second channel, same pair
+    ]
+    result = check(records, channels)
+    assert not result.ok
+    assert result.missing == ["gone"]
+    assert result.wrong_members == ["messaging:short has ['co'], expected ['co', 'u2']"]
+    assert result.duplicates == [
+        "2 channels for one conversation: messaging:twice-a, messaging:twice-b"
+    ]
+    assert [line.split(":")[1].strip() for line in result.lines()] == [
+        "1 orphan conversations (no channel on Stream)",
+        "1 channels whose members differ",
+        "1 duplicate channels",
+    ]
+
+
+def test_two_conversations_on_one_channel_are_duplicates() -> None:
+    records = [
+        Created("a", "messaging:x", ("co", "u1"), "co"),
+        Created("b", "messaging:x", ("co", "u1"), "co"),
+    ]
+    result = check(records, [_channel("messaging:x", ["co", "u1"], "co")])
+    assert result.duplicates == ["messaging:x is 2 conversations"]
+
+
+# -- shapes --------------------------------------------------------------------------------
+def _shape(plan: Any, at_s: float, **options: Any) -> Any:
+    defaults = {
+        "run_time": 60,
+        "num_users": 20,
+        "spawn_rate": 5.0,
+        "ramp_steps": 4,
+        "spike_users": 80,
+        "spike_at": 0.5,
+        "spike_for": 10.0,
+    }
+    return plan(at_s, SimpleNamespace(**{**defaults, **options}))
+
+
+def test_ramp_climbs_in_steps_over_the_first_half_then_holds_and_ends() -> None:
+    assert [_shape(plans.ramp, t)[0] for t in (0, 8, 16, 23, 31, 59)] == [5, 10, 15, 20, 20, 20]
+    assert _shape(plans.ramp, 60) is None
+
+
+def test_spike_jumps_for_its_window_only() -> None:
+    assert _shape(plans.spike, 29) == (20, 5.0)
+    assert _shape(plans.spike, 30) == (80, 80.0)
+    assert _shape(plans.spike, 39.9) == (80, 80.0)
+    assert _shape(plans.spike, 40) == (20, 5.0)
+    assert _shape(plans.spike, 12, spike_at=10) == (80, 80.0)  # seconds, not a fraction
+    assert _shape(plans.spike, 61) is None
+
+
+def test_soak_holds_the_users_for_the_whole_run() -> None:
+    assert _shape(plans.soak, 1) == (20, 5.0)
+    assert _shape(plans.soak, 59) == (20, 5.0)
+    assert _shape(plans.soak, 60) is None
+
+
+def test_every_profile_on_offer_is_a_user_class_of_the_locustfile() -> None:
+    """Locust itself lists the locustfile's classes (importing Locust here would patch this
+    process with gevent)."""
+    spec = find_spec("chatgate.load.locustfile")
+    assert spec is not None
+    assert spec.origin is not None
+    listed = subprocess.run(
+        [sys.executable, "-m", "locust", "-f", spec.origin, "--list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.split()
+    assert set(PROFILES.values()) <= set(listed)
+
+
+# -- the command ---------------------------------------------------------------------------
+def _load(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *args],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=RUN_TIMEOUT_S,
+        env=env,
+        check=False,
+    )
+
+
+def _summary(report: Path) -> dict[str, Any]:
+    return json.loads((report / "summary.json").read_text())
+
+
+def _creations(summary: dict[str, Any]) -> int:
+    return sum(r["requests"] for r in summary["routes"] if r["name"].startswith("create: "))
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--master", "--worker"], "--master and --worker exclude each other"),
+        (["--processes", "2", "--worker"], "--processes runs its own master and workers"),
+        (["--stream-url", "http://127.0.0.1:9"], "--stream-url goes with --target"),
+        (["--duration", "soon"], "must be a time like 30s, 5m or 1h30m, got 'soon'"),
+        (["--users", "0"], "must be at least 1, got 0"),
+        (["--target", "ftp://x"], "must be an http(s) URL, got 'ftp://x'"),
+        (["--failure-ratio", "3"], "must be from 0 to 1, got 3.0"),
+    ],
+)
+def test_a_mistake_in_the_options_is_one_line_and_exit_2(args: list[str], error: str) -> None:
+    done = _load(*args)
+    assert done.returncode == 2
+    assert error in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_bad_gates_file_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    gates = tmp_path / "gates.toml"
+    gates.write_text("[gates]\nlatency = 1\n")
+    done = _load("--gates-file", str(gates), "--report-dir", str(tmp_path / "r"))
+    assert done.returncode == 2
+    assert "unknown gates ['latency']" in done.stderr
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.fixture
+def database_server_env(postgres_server: PostgresServer) -> dict[str, str]:
+    """The environment for a `chatgate load` that starts its own backend: on the session's
+    PostgreSQL server (a fresh database of its own) instead of a second embedded one."""
+    return {**os.environ, DATABASE_URL_ENV: postgres_server.url_for("postgres")}
+
+
+def test_a_short_run_against_the_reference_passes_every_gate_and_the_consistency_check(
+    tmp_path: Path, database_server_env: dict[str, str]
+) -> None:
+    report = tmp_path / "report"
+    done = _load(
+        "--users", "3", "--duration", "3s", "--report-dir", str(report), env=database_server_env
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    summary = _summary(report)
+    assert summary["passed"]
+    assert [g["gate"] for g in summary["gates"] if g["passed"]] == [
+        "p95_ms",
+        "failure_ratio",
+        "missing_members",
+    ]
+    assert summary["consistency"]["ok"]
+    assert summary["consistency"]["checked"] == _creations(summary) > 0
+    assert "create: company -> new user" in done.stdout
+    assert "load run passed" in done.stdout
+    assert (report / "report.html").stat().st_size > 0
+    assert (report / "locust_stats.csv").read_text().count("create: company -> new user") == 1
+
+
+@pytest.fixture
+def reference_over_http(
+    postgres_server: PostgresServer, fake_stream_server: FakeStreamServer, request: Any
+) -> Iterator[str]:
+    """The reference, or the mutant named by the test's parameter, served on loopback with
+    the session's standalone fake as its Stream; its base URL."""
+    service = MUTANTS[request.param].service if request.param else None
+    options = {"service_class": service} if service else {}
+    with (
+        reference_database(postgres_server) as url,
+        serving_reference(
+            url,
+            fake_stream_server.client(),
+            auth_secret=DEV_AUTH_SECRET,
+            test_mode=True,
+            **options,
+        ) as server,
+    ):
+        yield server.base_url
+
+
+@pytest.mark.parametrize("reference_over_http", ["recipient-not-upserted"], indirect=True)
+def test_a_backend_that_skips_the_recipient_fails_the_missing_member_gate_by_name(
+    tmp_path: Path, reference_over_http: str, fake_stream_server: FakeStreamServer
+) -> None:
+    report = tmp_path / "report"
+    done = _load(
+        "--users", "2", "--duration", "3s", "--report-dir", str(report),
+        "--target", reference_over_http, "--stream-url", fake_stream_server.base_url,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
+    gates = {g["gate"]: g for g in _summary(report)["gates"]}
+    assert not gates["missing_members"]["passed"]
+    assert gates["missing_members"]["measured"] > 0
+    assert "FAIL missing_members: missing-member errors" in done.stdout
+    assert "load run FAILED" in done.stdout
+
+
+@pytest.mark.parametrize("reference_over_http", [None], indirect=True)
+def test_two_worker_processes_share_the_run_and_the_master_checks_it_whole(
+    tmp_path: Path, reference_over_http: str, fake_stream_server: FakeStreamServer
+) -> None:
+    report = tmp_path / "report"
+    done = _load(
+        "--users", "4", "--duration", "3s", "--processes", "2", "--report-dir", str(report),
+        "--target", reference_over_http, "--stream-url", fake_stream_server.base_url,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    summary = _summary(report)
+    assert summary["workers_reported"] == 2
+    assert summary["consistency"]["ok"]
+    assert summary["consistency"]["checked"] == _creations(summary) > 0
+
+
+def test_the_fake_stream_profile_loads_the_fake_itself(
+    tmp_path: Path, database_server_env: dict[str, str]
+) -> None:
+    report = tmp_path / "report"
+    done = _load(
+        "--profile", "fake-stream", "--users", "2", "--duration", "2s",
+        "--report-dir", str(report), env=database_server_env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    summary = _summary(report)
+    assert {r["name"] for r in summary["routes"]} >= {
+        "stream: upsert users",
+        "create: stream channel",
+    }
+    assert summary["consistency"]["checked"] == _creations(summary) > 0
