@@ -35,6 +35,7 @@ STOPPED_STATUS = 0
 _WHAT = {
     "fake-stream": "fake Stream Chat",
     "serve": "chatgate reference backend",
+    "serve-chat": "chatgate chat",
     "demo": "chatgate demo",
     "migrate": "chatgate migrate",
 }
@@ -206,6 +207,27 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"Stream channel type of the conversations (default {DEFAULT_CHANNEL_TYPE!r})",
     )
 
+    chat = sub.add_parser(
+        "serve-chat",
+        help="run the reference user-based chat (HTTP API over a migrated PostgreSQL)",
+        description="Serve the user-based chat of docs/chat-contract.md on a database the "
+        "profile-to-user migration has migrated (`chatgate migrate apply`); its OpenAPI "
+        "document is at /openapi.json. Bearer tokens: HS256 JWTs with sub=<user id>, secret "
+        "from CHATGATE_AUTH_SECRET.",
+    )
+    chat.add_argument(
+        "--database-url", type=_nonempty, required=True, help="the migrated PostgreSQL database"
+    )
+    chat.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    chat.add_argument(
+        "--port", type=_port, default=8080, help="port to bind, 0 picks a free one (default 8080)"
+    )
+    chat.add_argument(
+        "--test-mode",
+        action="store_true",
+        help="enable POST /api/test/provider-state (creates users, connections, legacy chat)",
+    )
+
     sub.add_parser(
         "demo",
         help="play a company-to-user exchange against the fake through the official SDK",
@@ -312,6 +334,17 @@ def _run(args: argparse.Namespace, stop: StopSignals) -> int:
             test_mode=args.test_mode,
             role_policy=args.role_policy,
             naming=naming,
+            wait=stop.wait,
+        )
+    if args.command == "serve-chat":
+        from chatgate.reference.chat.http.server import serve_chat
+
+        _warn_if_not_loopback(args.host)
+        return serve_chat(
+            database_url=args.database_url,
+            host=args.host,
+            port=args.port,
+            test_mode=args.test_mode,
             wait=stop.wait,
         )
     if args.command == "migrate":

@@ -1,0 +1,165 @@
+"""Checking request values against the JSON Schemas of the route table, so the schemas
+the OpenAPI document publishes are the very rules the server applies.
+
+It understands the part of JSON Schema the table uses: `type` (one or a list), `enum`,
+`const`, `minimum`/`maximum`, `minLength`/`maxLength`, `properties`, `required`,
+`additionalProperties: false`, `minProperties`, `items`, `minItems`/`maxItems`,
+`uniqueItems`, and `oneOf` (whose `description` names the choices). A schema using
+anything else is refused when the table is built (`check_supported`), so nothing in a
+published schema goes unenforced. The first problem found is raised as a 400 naming
+where it is and the rule it breaks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import errors
+
+SUPPORTED = {
+    "type",
+    "enum",
+    "const",
+    "minimum",
+    "maximum",
+    "minLength",
+    "maxLength",
+    "properties",
+    "required",
+    "additionalProperties",
+    "minProperties",
+    "items",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "oneOf",
+    # annotations only
+    "description",
+    "default",
+    "title",
+}
+_TYPE_WORDS = {
+    "object": "an object",
+    "array": "a list",
+    "string": "a string",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "null": "null",
+}
+
+
+def check_supported(schema: dict[str, Any], where: str = "schema") -> None:
+    """Raise ValueError if `schema` uses a keyword `validate` does not enforce."""
+    unknown = set(schema) - SUPPORTED
+    if unknown or schema.get("additionalProperties", False) is not False:
+        raise ValueError(
+            f"{where} uses unsupported keywords: {sorted(unknown) or ['additionalProperties']}"
+        )
+    for name, child in schema.get("properties", {}).items():
+        check_supported(child, f"{where}.{name}")
+    if "items" in schema:
+        check_supported(schema["items"], f"{where}[]")
+    for index, choice in enumerate(schema.get("oneOf", [])):
+        check_supported(choice, f"{where}.oneOf[{index}]")
+    if "oneOf" in schema and "description" not in schema:
+        raise ValueError(f"{where}: a oneOf needs a description naming its choices")
+
+
+def _is(value: Any, kind: str) -> bool:
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind == "null":
+        return value is None
+    return isinstance(value, {"object": dict, "array": list, "string": str}[kind])
+
+
+def _types(schema: dict[str, Any]) -> list[str]:
+    kind = schema.get("type")
+    return [] if kind is None else [kind] if isinstance(kind, str) else list(kind)
+
+
+def _range_words(schema: dict[str, Any], low_key: str, high_key: str, unit: str) -> str:
+    low, high = schema.get(low_key), schema.get(high_key)
+    if low is not None and high is not None:
+        return f"from {low} to {high}{unit}" if not unit else f"{low} to {high}{unit}"
+    if low is not None:
+        return f"at least {low}{unit}"
+    return f"at most {high}{unit}"
+
+
+def _fits(value: Any, schema: dict[str, Any]) -> bool:
+    """Could `value` be meant as this choice of a oneOf: its type, and for an object the
+    choice's required fields present (the choice then says what else is wrong)."""
+    types = _types(schema)
+    if types and not any(_is(value, t) for t in types):
+        return False
+    return not isinstance(value, dict) or set(schema.get("required", ())) <= set(value)
+
+
+def validate(value: Any, schema: dict[str, Any], where: str) -> None:
+    """Raise a 400 naming the first place where `value` breaks `schema`."""
+    if "oneOf" in schema:
+        choices = [choice for choice in schema["oneOf"] if _fits(value, choice)]
+        if len(choices) != 1:
+            raise errors.invalid(where, f"be {schema['description']}")
+        validate(value, choices[0], where)
+        return
+    types = _types(schema)
+    if types and not any(_is(value, t) for t in types):
+        raise errors.invalid(where, "be " + " or ".join(_TYPE_WORDS[t] for t in types))
+    if "const" in schema and value != schema["const"]:
+        raise errors.invalid(where, f"be {schema['const']!r}", value, shown=True)
+    if "enum" in schema and value not in schema["enum"]:
+        allowed = ", ".join(str(v) for v in schema["enum"])
+        raise errors.invalid(where, f"be one of {allowed}", value, shown=True)
+    if isinstance(value, int) and not isinstance(value, bool):
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if (low is not None and value < low) or (high is not None and value > high):
+            rule = "be a whole number " + _range_words(schema, "minimum", "maximum", "")
+            raise errors.invalid(where, rule, value, shown=True)
+    if isinstance(value, str):
+        low, high = schema.get("minLength", 0), schema.get("maxLength")
+        if len(value) < low or (high is not None and len(value) > high):
+            rule = "be " + _range_words(schema, "minLength", "maxLength", " characters")
+            raise errors.invalid(where, rule)
+    if isinstance(value, list):
+        _validate_list(value, schema, where)
+    if isinstance(value, dict):
+        _validate_object(value, schema, where)
+
+
+def _validate_list(value: list[Any], schema: dict[str, Any], where: str) -> None:
+    low, high = schema.get("minItems", 0), schema.get("maxItems")
+    if len(value) < low or (high is not None and len(value) > high):
+        raise errors.invalid(
+            where, "have " + _range_words(schema, "minItems", "maxItems", " items")
+        )
+    if schema.get("uniqueItems") and len({repr(v) for v in value}) != len(value):
+        raise errors.invalid(where, "not repeat an item")
+    if "items" in schema:
+        for index, item in enumerate(value):
+            validate(item, schema["items"], f"{where}[{index}]")
+
+
+def _validate_object(value: dict[str, Any], schema: dict[str, Any], where: str) -> None:
+    properties = schema.get("properties", {})
+    if schema.get("additionalProperties") is False:
+        unknown = sorted(set(value) - set(properties))
+        if unknown:
+            raise errors.unknown_fields(where, unknown)
+    if len(value) < schema.get("minProperties", 0):
+        names = ", ".join(properties)
+        raise errors.invalid(where, f"have at least {schema['minProperties']} of {names}")
+    for name in schema.get("required", ()):
+        if name not in value:
+            raise errors.bad_request(f"{_child(where, name)} is required")
+    for name, child in properties.items():
+        if name in value:
+            validate(value[name], child, _child(where, name))
+
+
+def _child(where: str, name: str) -> str:
+    """`text` for a field of the body, `users[0].key` deeper down."""
+    return name if where == "the body" else f"{where}.{name}"
