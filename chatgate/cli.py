@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from chatgate import __version__, migrate_cli
+from chatgate import __version__, load_cli, migrate_cli
 
 if TYPE_CHECKING:
     from chatgate.fakes.stream.credentials import Credentials
@@ -38,6 +38,7 @@ _WHAT = {
     "serve-chat": "chatgate chat",
     "demo": "chatgate demo",
     "migrate": "chatgate migrate",
+    "load": "chatgate load",
 }
 
 
@@ -233,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="play a company-to-user exchange against the fake through the official SDK",
     )
     migrate_cli.add_parser(sub)
+    load_cli.add_parser(sub)
     return parser
 
 
@@ -353,6 +355,8 @@ def _run(args: argparse.Namespace, stop: StopSignals) -> int:
         # Safe to stop at any moment: every step commits whole or not at all.
         with interruptible():
             return migrate_cli.run(args)
+    if args.command == "load":
+        return load_cli.run(args)
     if args.command == "demo":
         from chatgate.demo import run_demo
         from chatgate.postgres.signals import interruptible

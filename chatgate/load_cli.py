@@ -94,50 +94,101 @@ def add_parser(sub: Any) -> None:
         "on the result: p95 creation latency, the failure ratio, and zero missing-member "
         "errors; then, when Stream is chatgate's fake, check that every created conversation "
         "has exactly its channel and members on Stream. With no --target it starts the "
-        "reference backend, the fake Stream and PostgreSQL on loopback. See docs/load.md.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        "reference backend, the fake Stream and PostgreSQL on loopback. Exit status: 0 every "
+        "gate passed, 1 one failed, 2 a mistake in the options. See docs/load.md.",
     )
     what = load.add_argument_group("what to load")
-    what.add_argument("--profile", choices=sorted(PROFILES), default="company-new-user")
-    what.add_argument("--shape", choices=SHAPE_NAMES, default="steady")
-    what.add_argument("--users", type=_positive_int, default=10, metavar="N", help="users")
     what.add_argument(
-        "--spawn-rate", type=_positive_float, default=10.0, metavar="R", help="users per second"
+        "--profile",
+        choices=sorted(PROFILES),
+        default="company-new-user",
+        metavar="NAME",
+        help="company-new-user (default): a company messaging people Stream has never seen; "
+        "company-existing-user; user-company; mixed (create, read, list, token); "
+        "fake-stream (the fake Stream itself, through the SDK)",
     )
-    what.add_argument("--duration", type=_duration, default="60s", help="how long to run")
+    what.add_argument(
+        "--shape",
+        choices=SHAPE_NAMES,
+        default="steady",
+        metavar="NAME",
+        help="steady (default), ramp, spike or soak",
+    )
+    what.add_argument("--users", type=_positive_int, default=10, metavar="N", help="default 10")
+    what.add_argument(
+        "--spawn-rate",
+        type=_positive_float,
+        default=10.0,
+        metavar="R",
+        help="users started per second (default 10)",
+    )
+    what.add_argument(
+        "--duration",
+        type=_duration,
+        default="60s",
+        metavar="TIME",
+        help="how long, e.g. 30s, 5m, 1h30m (default 60s)",
+    )
     what.add_argument(
         "--target",
         type=_url,
         default=None,
         metavar="URL",
-        help="the backend (default: start the reference on loopback)",
+        help="the backend, in test mode (default: start the reference on loopback)",
     )
     what.add_argument(
         "--stream-url",
         type=_url,
         default=None,
         metavar="URL",
-        help="the fake Stream the target uses (enables the consistency check)",
+        help="with --target: the chatgate fake Stream it uses, for the consistency check",
     )
     shape = load.add_argument_group("shapes")
-    shape.add_argument("--ramp-steps", type=_positive_int, default=4, help="ramp: steps")
-    shape.add_argument("--spike-users", type=_positive_int, default=50, help="spike: users")
+    shape.add_argument(
+        "--ramp-steps", type=_positive_int, default=4, metavar="N", help="ramp: steps (4)"
+    )
+    shape.add_argument(
+        "--spike-users",
+        type=_positive_int,
+        default=50,
+        metavar="N",
+        help="spike: users during the spike (50)",
+    )
     shape.add_argument(
         "--spike-at",
         type=float,
         default=0.5,
-        help="spike: start, seconds or a fraction of the run below 1",
+        metavar="WHEN",
+        help="spike: its start, in seconds, or a fraction of the run below 1 (0.5)",
     )
-    shape.add_argument("--spike-for", type=_positive_float, default=10.0, help="spike: seconds")
-    gates = load.add_argument_group("gates")
-    gates.add_argument("--p95-ms", type=_positive_float, default=None, help="p95 creation ms")
-    gates.add_argument("--failure-ratio", type=_ratio, default=None, help="failed/all requests")
+    shape.add_argument(
+        "--spike-for",
+        type=_positive_float,
+        default=10.0,
+        metavar="S",
+        help="spike: seconds it lasts (10)",
+    )
+    gates = load.add_argument_group("gates (missing-member errors are always gated at 0)")
+    gates.add_argument(
+        "--p95-ms",
+        type=_positive_float,
+        default=None,
+        metavar="MS",
+        help="p95 creation latency limit (default 2000)",
+    )
+    gates.add_argument(
+        "--failure-ratio",
+        type=_ratio,
+        default=None,
+        metavar="R",
+        help="failed / all requests limit (default 0.01)",
+    )
     gates.add_argument(
         "--gates-file",
         type=Path,
         default=None,
         metavar="FILE",
-        help="TOML with a [gates] table (p95_ms, failure_ratio); options win over it",
+        help="TOML with a [gates] table (p95_ms, failure_ratio); the options above win",
     )
     out = load.add_argument_group("reports")
     out.add_argument(
@@ -145,8 +196,14 @@ def add_parser(sub: Any) -> None:
         type=Path,
         default=Path("load-report"),
         metavar="DIR",
-        help="where Locust's HTML and CSV reports and summary.json go",
+        help="Locust's HTML and CSV reports and summary.json (default load-report)",
     )
+    out.add_argument(
+        "--web",
+        action="store_true",
+        help="Locust's web UI on loopback while it runs; Ctrl-C ends the run",
+    )
+    out.add_argument("--web-port", type=_positive_int, default=8089, metavar="P")
     scale = load.add_argument_group("scale (Locust's own distributed mode)")
     scale.add_argument(
         "--processes",
@@ -161,25 +218,24 @@ def add_parser(sub: Any) -> None:
         type=_positive_int,
         default=1,
         metavar="N",
-        help="with --master: workers to wait for",
+        help="with --master: workers to wait for (1)",
     )
     scale.add_argument(
         "--master-bind-host",
         default="127.0.0.1",
-        metavar="H",
-        help="with --master: the address workers reach",
+        metavar="HOST",
+        help="with --master: the address workers reach (127.0.0.1)",
     )
-    scale.add_argument("--worker", action="store_true", help="be a worker of a master")
+    scale.add_argument("--worker", action="store_true", help="be a worker of a --master")
     scale.add_argument(
-        "--master-host", default="127.0.0.1", metavar="H", help="with --worker: the master"
+        "--master-host",
+        default="127.0.0.1",
+        metavar="HOST",
+        help="with --worker: the master (127.0.0.1)",
     )
-    scale.add_argument("--master-port", type=_positive_int, default=5557, metavar="P")
-    load.add_argument(
-        "--web",
-        action="store_true",
-        help="Locust's web UI on loopback instead of headless (stop with Ctrl-C)",
+    scale.add_argument(
+        "--master-port", type=_positive_int, default=5557, metavar="P", help="(5557)"
     )
-    load.add_argument("--web-port", type=_positive_int, default=8089, metavar="P")
 
 
 @dataclass(frozen=True)
@@ -209,12 +265,14 @@ def _problem(args: argparse.Namespace) -> str | None:
 
 
 def _spawn(command: list[str], marker: str) -> tuple[subprocess.Popen[str], str]:
+    from chatgate.postgres.signals import interruptible
     from chatgate.processes import read_until
 
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
-        seen = read_until(proc, marker, START_TIMEOUT_S)
-    except AssertionError:
+        with interruptible():  # a stop request while it starts stops it
+            seen = read_until(proc, marker, START_TIMEOUT_S)
+    except BaseException:
         _stop(proc)
         raise
     line = next(x for x in seen.splitlines() if marker in x)
@@ -321,7 +379,7 @@ def run(args: argparse.Namespace) -> int:
         return USAGE_ERROR
     env = {**os.environ, "CHATGATE_LOAD_SHAPE": args.shape}
     if args.worker:
-        return subprocess.run(locust_command(args, None), env=env, check=False).returncode
+        return _run_locust(locust_command(args, None), env)
     try:
         args.report_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -336,8 +394,31 @@ def run(args: argparse.Namespace) -> int:
             print("consistency: not checked (no --stream-url: Stream is not chatgate's fake)")
         if args.web:
             print(f"Locust web UI on http://127.0.0.1:{args.web_port} (Ctrl-C stops)", flush=True)
-        status = subprocess.run(locust_command(args, stack), env=env, check=False).returncode
+        status = _run_locust(locust_command(args, stack), env)
     return _report(summary_file, status, args.report_dir)
+
+
+def _run_locust(command: list[str], env: dict[str, str]) -> int:
+    """Run Locust to its end; a stop request (Ctrl-C, SIGTERM) asks it to stop as Locust
+    stops: the run so far is reported and gated. Locust runs in a session of its own, so
+    a terminal's Ctrl-C reaches it once, from here."""
+    from chatgate.postgres.signals import interruptible
+
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        with interruptible():
+            proc = subprocess.Popen(command, env=env, start_new_session=True)
+            return proc.wait()
+    except BaseException:
+        if proc is None or proc.poll() is not None:
+            raise
+        proc.send_signal(signal.SIGTERM)
+        try:
+            return proc.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise
 
 
 def _report(summary_file: Path, status: int, report_dir: Path) -> int:
