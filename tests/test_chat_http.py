@@ -891,6 +891,14 @@ def test_routes_methods_and_limits(server: ChatServer, chat_url: str) -> None:
         413,
         f"the request body is larger than {MAX_UPLOAD_BYTES} bytes",
     )
+    # refused before it is read: the limit named is still the route's
+    flood = alice.client(
+        "PUT",
+        "/api/chat/settings",
+        data=b" " * (MAX_UPLOAD_BYTES + 1),
+        headers={"Content-Type": "application/json"},
+    )
+    assert (flood.status, flood.error) == (413, big.error)
     with serving_chat(chat_url, auth_secret=SECRET) as production:
         hidden = provider_state(production.base_url, {"users": []})
         assert hidden.status == 404

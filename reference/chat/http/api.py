@@ -23,11 +23,12 @@ from chatgate.reference.http.auth import BackendAuth
 from .. import errors as chat_errors
 from .. import store
 from ..errors import ChatError
-from ..service import ChatService
+from ..seams import ReadMark
+from ..service import ChatService, ConversationSummary, ConversationView, Message
 from . import errors
 from .openapi import document
 from .provider_state import apply_provider_state
-from .routes import MAX_ID, MAX_UPLOAD_BYTES, RAW, Param, Route, match, routes
+from .routes import MAX_ID, MAX_JSON_BYTES, RAW, Param, Route, match, routes
 from .schema import validate
 
 log = logging.getLogger("chatgate.reference.chat.http")
@@ -47,7 +48,7 @@ def _time(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def message_json(message: Any) -> dict[str, Any]:
+def message_json(message: Message) -> dict[str, Any]:
     return {
         "id": message.id,
         "conversation_id": message.conversation_id,
@@ -59,7 +60,7 @@ def message_json(message: Any) -> dict[str, Any]:
     }
 
 
-def conversation_json(view: Any) -> dict[str, Any]:
+def conversation_json(view: ConversationView | ConversationSummary) -> dict[str, Any]:
     return {
         "id": view.id,
         "type": view.type,
@@ -68,13 +69,17 @@ def conversation_json(view: Any) -> dict[str, Any]:
     }
 
 
-def summary_json(summary: Any) -> dict[str, Any]:
+def summary_json(summary: ConversationSummary) -> dict[str, Any]:
     last = summary.last_message
     return {
         **conversation_json(summary),
         "last_message": None if last is None else message_json(last),
         "unread_count": summary.unread,
     }
+
+
+def read_mark_json(mark: ReadMark) -> dict[str, Any]:
+    return {"user_id": mark.user_id, "read_up_to": mark.read_up_to}
 
 
 def call_json(call: dict[str, Any]) -> dict[str, Any]:
@@ -141,9 +146,12 @@ class ChatApi(Lifecycle):
         self._pool.shutdown(wait=True)
         self.service.database.close()
 
-    def too_large(self, _method: str, _path: str) -> HttpAnswer:
-        """The 413 sent before a body over every route's limit is read whole."""
-        return errors.body_too_large(MAX_UPLOAD_BYTES).answer()
+    def too_large(self, method: str, path: str) -> HttpAnswer:
+        """The 413 sent before a body over every route's limit is read whole, naming the
+        limit of the route asked for."""
+        found = match(self.table, path.rstrip("/") or "/")
+        route = found.route_for(method.upper()) if found else None
+        return errors.body_too_large(route.body_limit if route else MAX_JSON_BYTES).answer()
 
     # -- dispatch ------------------------------------------------------------------------
     def dispatch(
@@ -322,7 +330,7 @@ class ChatApi(Lifecycle):
 
     def read_status(self, call: Call) -> HttpAnswer:
         marks = self.service.read_status(call.user, call.path["conversation_id"])
-        return _ok([{"user_id": m.user_id, "read_up_to": m.read_up_to} for m in marks])
+        return _ok([read_mark_json(m) for m in marks])
 
     def delete_for_me(self, call: Call) -> HttpAnswer:
         self.service.delete_for_me(call.user, call.path["conversation_id"])

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chatgate.reference.db import Connection, Database
+
 from .. import store
 from . import errors
 
@@ -41,7 +43,7 @@ def _unique_keys(entries: list[dict[str, Any]], where: str) -> None:
         seen.add(entry["key"])
 
 
-def _create_user(conn: store.Connection, entry: dict[str, Any]) -> _Person:
+def _create_user(conn: Connection, entry: dict[str, Any]) -> _Person:
     """A user and their profile rows, as the legacy sign-up left them."""
     first, _, last = entry["name"].strip().partition(" ")
     handle = f"{entry['key']}-{uuid.uuid4().hex[:12]}"
@@ -76,7 +78,7 @@ def _create_user(conn: store.Connection, entry: dict[str, Any]) -> _Person:
 class _People:
     """Users by reference: a key of this call, or `{"user_id": n}` of an earlier one."""
 
-    def __init__(self, conn: store.Connection, created: dict[str, _Person]) -> None:
+    def __init__(self, conn: Connection, created: dict[str, _Person]) -> None:
         self._conn = conn
         self._created = created
         self._earlier: dict[int, _Person] = {}
@@ -110,7 +112,7 @@ class _People:
 
 
 def _legacy_conversation(
-    conn: store.Connection,
+    conn: Connection,
     people: _People,
     entry: dict[str, Any],
     where: str,
@@ -169,7 +171,7 @@ def _legacy_conversation(
 
 
 def apply_provider_state(
-    database: Any, body: dict[str, Any], issue_token: Callable[[int], str]
+    database: Database, body: dict[str, Any], issue_token: Callable[[int], str]
 ) -> dict[str, Any]:
     """Create what `body` describes; answers `{"users": {key: {"id", "token"}},
     "conversations": {key: id}}`. Bad input raises a 400 and writes nothing."""
