@@ -3,8 +3,9 @@
 Installing chatgate makes its fixtures available to any project:
 `fake_stream`, `fake_stream_server`, `postgres_server`, `postgres_template`,
 `postgres_schema`, `postgres_database`, `legacy_database` (a generated legacy chat
-database to migrate), and the scenario `driver` with its
-`--target` / `--stream-url` options; `--database-url` picks the PostgreSQL.
+database to migrate), the scenario `driver` with its
+`--target` / `--stream-url` options, and the user-based chat's `chat` driver with
+`--chat-target`; `--database-url` picks the PostgreSQL.
 
 It also registers the step definitions of chatgate's own scenarios (every module
 of `chatgate.steps`, found in the installed package, so a new one is never left
@@ -40,6 +41,7 @@ pytest_plugins = [
     "chatgate.fixtures.postgres",
     "chatgate.fixtures.chat_target",
     "chatgate.fixtures.migration",
+    "chatgate.fixtures.chat",
     *STEP_MODULES,
 ]
 
@@ -58,6 +60,16 @@ SCENARIO_MARKERS = {
     "migration": "the profile-to-user chat migration",
     "rollback": "chatgate's rollback of its migration (skipped for a team's own script)",
     "chatgate_bookkeeping": "chatgate's migration report tables (skipped for a team's script)",
+    "chat": "the user-based chat after the migration (features/chat)",
+    "messaging": "the seed's checklist: open the chat, send, receive, view history",
+    "user_operations": "the seed's checklist: start, list, search and delete conversations",
+    "privacy": "the seed's checklist: blocks, the blocked list, privacy settings",
+    "media": "the seed's checklist: images, files, voice messages",
+    "calls": "the seed's checklist: voice and video calls",
+    "identity": "the acting user is the bearer token's, never a parameter",
+    "bad_input": "every route refuses bad input precisely and writes nothing",
+    "migrated_history": "chat written before the migration, shown after it",
+    "role_switch": "one history for a person who chatted through several profiles",
 }
 
 
