@@ -580,7 +580,7 @@ BAD_REQUESTS: list[tuple[str, str, Any, dict[str, Any], str]] = [
         "/api/chat/conversations",
         {"type": "direct", "participant_user_ids": []},
         {},
-        "participant_user_ids must have at least 1 items",
+        "participant_user_ids must have 1 to 100 items",
     ),
     (
         "POST",

@@ -199,7 +199,7 @@ BAD_STATES: list[tuple[dict[str, Any], str]] = [
         {"connections": [{"between": ["{new}", "{new}"]}]},
         "connections[0].between connects a user with themselves",
     ),
-    ({"connections": [{"between": ["{new}"]}]}, "connections[0].between must have 2 to 2 items"),
+    ({"connections": [{"between": ["{new}"]}]}, "connections[0].between must have exactly 2 items"),
     (
         {
             "legacy_conversations": [

@@ -24,7 +24,13 @@ from .. import errors as chat_errors
 from .. import store
 from ..errors import ChatError
 from ..seams import ReadMark
-from ..service import ChatService, ConversationSummary, ConversationView, Message
+from ..service import (
+    MAX_GROUP_NAME_CHARS,
+    ChatService,
+    ConversationSummary,
+    ConversationView,
+    Message,
+)
 from . import errors
 from .openapi import document
 from .provider_state import apply_provider_state
@@ -278,7 +284,7 @@ class ChatApi(Lifecycle):
             view = self.service.conversation(me, started.conversation_id)
             return _ok(conversation_json(view), 201 if started.created else 200)
         if "name" not in body:
-            raise errors.group_needs_a_name()
+            raise errors.group_needs_a_name(MAX_GROUP_NAME_CHARS)
         return _ok(conversation_json(self.service.create_group(me, body["name"], others)), 201)
 
     def list_conversations(self, call: Call) -> HttpAnswer:

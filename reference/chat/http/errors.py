@@ -91,8 +91,8 @@ def direct_has_no_name() -> ApiError:
     return bad_request("a direct conversation has no name; only a group has one")
 
 
-def group_needs_a_name() -> ApiError:
-    return bad_request("a group needs a name of 1 to 100 characters")
+def group_needs_a_name(limit: int) -> ApiError:
+    return bad_request(f"a group needs a name of 1 to {limit} characters")
 
 
 # -- provider states -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from ..seams import AUDIENCES, CALL_TYPES
 from ..service import (
     CALL_EVENTS,
     DEFAULT_PAGE,
+    MAX_GROUP_MEMBERS,
     MAX_GROUP_NAME_CHARS,
     MAX_PAGE,
     MAX_SEARCH_CHARS,
@@ -131,7 +132,12 @@ COMPONENTS = {
 START = _object(
     {
         "type": {"enum": ["direct", "group"]},
-        "participant_user_ids": {"type": "array", "items": ID, "minItems": 1},
+        "participant_user_ids": {
+            "type": "array",
+            "items": ID,
+            "minItems": 1,
+            "maxItems": MAX_GROUP_MEMBERS,
+        },
     },
     {"name": {"type": "string", "minLength": 1, "maxLength": MAX_GROUP_NAME_CHARS}},
 )

@@ -82,6 +82,8 @@ def _types(schema: dict[str, Any]) -> list[str]:
 
 def _range_words(schema: dict[str, Any], low_key: str, high_key: str, unit: str) -> str:
     low, high = schema.get(low_key), schema.get(high_key)
+    if low is not None and low == high:
+        return f"exactly {low}{unit}"
     if low is not None and high is not None:
         return f"from {low} to {high}{unit}" if not unit else f"{low} to {high}{unit}"
     if low is not None:
