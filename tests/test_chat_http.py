@@ -416,7 +416,9 @@ def test_a_user_id_in_the_query_or_body_never_changes_who_acts(server: ChatServe
         params={"user_id": bob.id},
     ).data
     assert sent["sender_user_id"] == alice.id
-    listed = carol.client("GET", "/api/chat/conversations", params={"user_id": alice.id}).data
+    listed = carol.client(
+        "GET", "/api/chat/conversations", params={"user_id": [alice.id, bob.id]}
+    ).data
     assert cid not in [s["id"] for s in listed]
     outsider = carol.client(
         "GET", f"/api/chat/conversations/{cid}/messages", params={"user_id": alice.id}
@@ -697,6 +699,13 @@ BAD_REQUESTS: list[tuple[str, str, Any, dict[str, Any], str]] = [
         "the query parameter limit is given more than once",
     ),
     ("GET", "/api/chat/conversations/search", None, {}, "the query parameter q is required"),
+    (
+        "GET",
+        "/api/chat/conversations/search",
+        None,
+        {"q": "a\u0000"},
+        "the query.q contains a NUL character",
+    ),
     (
         "GET",
         "/api/chat/conversations/search",

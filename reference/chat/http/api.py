@@ -178,7 +178,7 @@ class ChatApi(Lifecycle):
     def _dispatch(
         self, method: str, path: str, query: str, headers: dict[str, str], raw: bytes
     ) -> HttpAnswer:
-        params = self._query(query)
+        pairs = self._query(query)
         problem = find_unclean_text(path, "the path")
         if problem:
             raise errors.bad_request(problem)
@@ -189,9 +189,9 @@ class ChatApi(Lifecycle):
         if route is None:
             raise errors.method_not_allowed(method, path, found.allowed)
         body = self._body(route, headers, raw)
-        me = self.acting_user(headers, params, body) if route.authenticated else None
+        me = self.acting_user(headers, dict(pairs), body) if route.authenticated else None
         path_values = {p.name: _read_param(p, found.params[p.name]) for p in route.path_params}
-        query_values = self._query_values(route, params)
+        query_values = self._query_values(route, pairs)
         if isinstance(route.body, dict):
             validate(body, route.body, "the body")
         handler = getattr(self, route.operation)
@@ -210,27 +210,27 @@ class ChatApi(Lifecycle):
         return int(sub)
 
     @staticmethod
-    def _query(query: str) -> dict[str, str]:
+    def _query(query: str) -> list[tuple[str, str]]:
+        """The query's (name, value) pairs, every one clean text."""
         pairs = parse_qsl(query, keep_blank_values=True)
-        params: dict[str, str] = {}
-        for name, value in pairs:
-            if name in params:
-                raise errors.repeated_parameter(name)
-            params[name] = value
-        problem = find_unclean_text(params, "the query")
+        problem = find_unclean_text(dict(pairs), "the query")
         if problem:
             raise errors.bad_request(problem)
-        return params
+        return pairs
 
     @staticmethod
-    def _query_values(route: Route, params: dict[str, str]) -> dict[str, Any]:
-        """The route's query parameters, typed and checked; unknown ones are ignored."""
+    def _query_values(route: Route, pairs: list[tuple[str, str]]) -> dict[str, Any]:
+        """The route's query parameters, typed and checked (each at most once); the
+        others are ignored."""
         values: dict[str, Any] = {}
         for param in route.query:
-            if param.name in params:
-                values[param.name] = _read_param(param, params[param.name])
+            given = [value for name, value in pairs if name == param.name]
+            if len(given) > 1:
+                raise errors.repeated_parameter(param.name)
+            if given:
+                values[param.name] = _read_param(param, given[0])
             elif param.required:
-                raise errors.bad_request(f"the query parameter {param.name} is required")
+                raise errors.parameter_required(param.name)
             else:
                 values[param.name] = param.schema.get("default")
         return values

@@ -65,6 +65,10 @@ def no_body_taken(method: str, path: str) -> ApiError:
     return bad_request(f"{method} {path} takes no request body")
 
 
+def parameter_required(name: str) -> ApiError:
+    return bad_request(f"the query parameter {name} is required")
+
+
 def repeated_parameter(name: str) -> ApiError:
     return bad_request(f"the query parameter {name} is given more than once")
 
