@@ -72,6 +72,9 @@ def _send_records(environment: Any, **_: Any) -> None:
 def _end_of_run(environment: Any, **_: Any) -> None:
     if isinstance(environment.runner, WorkerRunner):
         return
+    # A stop request (SIGTERM, Ctrl-C) fires this while users still run: stop them (a
+    # master waits for its workers) so the figures and the records are final and agree.
+    environment.runner.stop()
     options = environment.parsed_options
     summary: dict[str, Any] = {"routes": route_rows(environment.stats)}
     try:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from importlib.util import find_spec
 from pathlib import Path
@@ -351,3 +353,41 @@ def test_the_fake_stream_profile_loads_the_fake_itself(
         "create: stream channel",
     }
     assert summary["consistency"]["checked"] == _creations(summary) > 0
+
+
+def _channels_created(server: FakeStreamServer) -> int:
+    return server.fake.journal.count("GetOrCreateChannel", ok=True)
+
+
+@pytest.mark.parametrize("reference_over_http", [None], indirect=True)
+def test_a_stop_request_ends_the_run_early_and_still_reports_and_gates_it(
+    tmp_path: Path, reference_over_http: str, fake_stream_server: FakeStreamServer
+) -> None:
+    report = tmp_path / "report"
+    command = [
+        *CLI, "--users", "2", "--duration", "10m", "--report-dir", str(report),
+        "--target", reference_over_http, "--stream-url", fake_stream_server.base_url,
+    ]  # fmt: skip
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        # Poll the fake's journal, with a deadline, until a channel was created.
+        deadline = time.monotonic() + 60
+        while not _channels_created(fake_stream_server) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _channels_created(fake_stream_server), "the load never created a channel"
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, out[-3000:] + err[-3000:]
+    summary = _summary(report)
+    assert summary["consistency"]["checked"] == _creations(summary) > 0
+    assert "load run passed" in out
