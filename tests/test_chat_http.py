@@ -931,7 +931,8 @@ def test_serve_chat_refuses_a_database_that_is_not_migrated(legacy_url: str) -> 
     ]
 
 
-def test_serve_chat_serves_until_sigterm(chat_url: str) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_serve_chat_serves_until_a_stop_signal(chat_url: str, stop: signal.Signals) -> None:
     env = {**os.environ, "CHATGATE_AUTH_SECRET": SECRET}
     proc = subprocess.Popen(
         [*CLI, "serve-chat", "--database-url", chat_url, "--port", "0", "--test-mode"],
@@ -945,7 +946,7 @@ def test_serve_chat_serves_until_sigterm(chat_url: str) -> None:
         base_url = banner.split("listening on ")[1].split()[0]
         (alice,) = people(base_url, "Alice")
         assert alice.client("GET", "/api/chat/settings").status == 200
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(stop)
         assert proc.wait(timeout=30) == 0
         assert proc.stdout is not None
         assert "chatgate chat stopped" in proc.stdout.read()

@@ -2,7 +2,7 @@
 the OpenAPI document publishes are the very rules the server applies.
 
 It understands the part of JSON Schema the table uses: `type` (one or a list), `enum`,
-`const`, `minimum`/`maximum`, `minLength`/`maxLength`, `properties`, `required`,
+`minimum`/`maximum`, `minLength`/`maxLength`, `properties`, `required`,
 `additionalProperties: false`, `minProperties`, `items`, `minItems`/`maxItems`,
 `uniqueItems`, and `oneOf` (whose `description` names the choices). A schema using
 anything else is refused when the table is built (`check_supported`), so nothing in a
@@ -19,7 +19,6 @@ from . import errors
 SUPPORTED = {
     "type",
     "enum",
-    "const",
     "minimum",
     "maximum",
     "minLength",
@@ -36,7 +35,6 @@ SUPPORTED = {
     # annotations only
     "description",
     "default",
-    "title",
 }
 _TYPE_WORDS = {
     "object": "an object",
@@ -111,8 +109,6 @@ def validate(value: Any, schema: dict[str, Any], where: str) -> None:
     types = _types(schema)
     if types and not any(_is(value, t) for t in types):
         raise errors.invalid(where, "be " + " or ".join(_TYPE_WORDS[t] for t in types))
-    if "const" in schema and value != schema["const"]:
-        raise errors.invalid(where, f"be {schema['const']!r}", value, shown=True)
     if "enum" in schema and value not in schema["enum"]:
         allowed = ", ".join(str(v) for v in schema["enum"])
         raise errors.invalid(where, f"be one of {allowed}", value, shown=True)
