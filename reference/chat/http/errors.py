@@ -1,6 +1,7 @@
 """Every text the chat's HTTP layer says itself, and the one way a service failure
 becomes an answer: the conversation half's `ApiError` and its Failure-to-status table
-(`reference.http.errors.STATUS_OF`), so both halves answer a kind of failure alike."""
+(`reference.http.errors.STATUS_OF`), so both halves answer a kind of failure alike. The
+bearer token's own texts are the conversation half's too (`reference.http.auth`)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,6 @@ from chatgate.reference.http.errors import (
     STATUS_OF,
     ApiError,
     bad_request,
-    bearer_expired,
-    bearer_invalid,
-    bearer_required,
     method_not_allowed,
     no_route,
     not_json,
@@ -25,9 +23,6 @@ __all__ = [
     "INTERNAL",
     "ApiError",
     "bad_request",
-    "bearer_expired",
-    "bearer_invalid",
-    "bearer_required",
     "method_not_allowed",
     "no_route",
     "not_json",

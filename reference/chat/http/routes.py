@@ -232,7 +232,6 @@ class Param:
     name: str
     schema: dict[str, Any]
     required: bool = False
-    description: str = ""
 
 
 RAW = "raw"  # a body of raw bytes, its Content-Type the client's claim
