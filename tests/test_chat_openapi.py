@@ -12,8 +12,10 @@ from openapi_spec_validator import validate as validate_openapi
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from chatgate.reference.chat.http.errors import ApiError
 from chatgate.reference.chat.http.openapi import document
 from chatgate.reference.chat.http.routes import ROUTES, match, routes
+from chatgate.reference.chat.http.schema import validate as validate_body
 from tests import test_chat_http as chat_http
 
 # The HTTP tests' fixtures: a migrated database of this module's own, served in test mode.
@@ -153,3 +155,48 @@ def test_real_answers_validate_against_their_documented_schemas(
         jsonschema.Draft202012Validator(schema, registry=registry).validate(answer.body)
         statuses.add(answer.status)
     assert statuses == {200, 201, 400, 401, 403, 404, 409}
+
+
+def test_the_servers_checks_of_a_body_agree_with_its_documented_schema() -> None:
+    """For every body of the HTTP tests, the server refuses it (400) exactly when
+    jsonschema finds it invalid against the route's documented request schema."""
+    table = routes(test_mode=True)
+    bodies = [
+        (method, path.format(cid=1, me=1), body)
+        for method, path, body, _, _ in chat_http.BAD_REQUESTS
+        if not isinstance(body, bytes) and body is not None
+    ]
+    bodies += [
+        ("POST", "/api/chat/conversations/1/messages", {"text": "hi"}),
+        ("POST", "/api/chat/conversations/1/messages", {"media_id": "x"}),
+        ("POST", "/api/chat/conversations/1/messages", {"message_type": "file", "media_url": "u"}),
+        (
+            "POST",
+            "/api/chat/conversations",
+            {"type": "group", "name": "G", "participant_user_ids": [2]},
+        ),
+        ("PUT", "/api/chat/settings", {"who_can_message": "none", "read_receipts": False}),
+        (
+            "POST",
+            "/api/test/provider-state",
+            {"users": [{"key": "a", "name": "A", "profiles": ["tutor"]}]},
+        ),
+        ("POST", "/api/test/provider-state", {"connections": [{"between": ["a", {"user_id": 3}]}]}),
+        ("POST", "/api/test/provider-state", {"connections": [{"between": ["a", {"id": 3}]}]}),
+    ]
+    checked = 0
+    for method, path, body in bodies:
+        found = match(table, path)
+        assert found is not None, path
+        route = found.route_for(method)
+        if route is None or not isinstance(route.body, dict):
+            continue
+        try:
+            validate_body(body, route.body, "the body")
+            refused = False
+        except ApiError:
+            refused = True
+        documented = jsonschema.Draft202012Validator(route.body).is_valid(body)
+        assert refused is not documented, (method, path, body)
+        checked += 1
+    assert checked > 20
