@@ -166,6 +166,14 @@ def test_a_later_call_refers_to_an_earlier_user_by_id(server: chat_http.ChatServ
     assert [m["sender_user_id"] for m in page["messages"]] == [second["users"][k["dave"]]["id"]]
 
 
+def test_keys_and_names_may_be_as_long_as_the_schema_allows(server: chat_http.ChatServer) -> None:
+    key = "k" * 99 + uuid.uuid4().hex[:1]
+    user = {"key": key, "name": "N" * 100, "profiles": ["student", "tutor", "parent"]}
+    answered = chat_http.provider_state(server.base_url, {"users": [user]})
+    assert answered.status == 200, answered.body
+    assert set(answered.data["users"]) == {key}
+
+
 def _with_a_new_user(key: str, body: dict[str, Any]) -> dict[str, Any]:
     """`body` plus a valid new user first, so a partial write would show."""
     return {

@@ -46,7 +46,8 @@ def _unique_keys(entries: list[dict[str, Any]], where: str) -> None:
 def _create_user(conn: Connection, entry: dict[str, Any]) -> _Person:
     """A user and their profile rows, as the legacy sign-up left them."""
     first, _, last = entry["name"].strip().partition(" ")
-    handle = f"{entry['key']}-{uuid.uuid4().hex[:12]}"
+    # unique across runs, and short enough for a username (varchar 100) with its profile
+    handle = f"{entry['key'][:60]}-{uuid.uuid4().hex[:12]}"
     profiles = entry.get("profiles", [])
     row = conn.execute(
         "INSERT INTO users (email, first_name, last_name, roles, active_role) "
