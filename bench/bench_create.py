@@ -45,8 +45,8 @@ LEVELS = (1, 8, 32)
 START_TIMEOUT_S = 60.0
 
 # Serves the reference (or a mutant) from whatever chatgate is importable, with the API
-# every revision since 0.2 has: build_api(...) and ReferenceServer. Each wait the backend
-# asks for is printed, not slept.
+# every revision since 0.2 has: build_api(...) and ReferenceServer. With `record`, each
+# wait the backend asks for is printed, not slept; with `sleep` it is slept (for load).
 _SERVE = """
 import signal, sys, threading
 import psycopg
@@ -59,7 +59,7 @@ from chatgate.reference.sync.retry import RetryPolicy
 from chatgate.reference.sync.schema import apply_schema
 from chatgate.reference.sync.service import ConversationService
 
-database_url, stream_url, target = sys.argv[1:4]
+database_url, stream_url, target, waits = sys.argv[1:5]
 with psycopg.connect(database_url) as conn:
     apply_schema(conn)
 api = build_api(
@@ -68,7 +68,9 @@ api = build_api(
     auth_secret=DEV_AUTH_SECRET,
     test_mode=True,
     service_class=ConversationService if target == "reference" else MUTANTS[target].service,
-    retry=RetryPolicy(sleep=lambda s: print(f"waited {s}", flush=True)),
+    retry=RetryPolicy(sleep=lambda s: print(f"waited {s}", flush=True))
+    if waits == "record"
+    else RetryPolicy(),
 )
 stop = threading.Event()
 signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -127,13 +129,20 @@ def fake_stream(workdir: Path) -> Iterator[str]:
 
 @contextmanager
 def served(
-    code: Code, target: str, postgres: PostgresServer, stream_url: str, workdir: Path
+    code: Code,
+    target: str,
+    postgres: PostgresServer,
+    stream_url: str,
+    workdir: Path,
+    *,
+    waits: str = "record",
 ) -> Iterator[Served]:
-    """`target` (reference or a mutant) from `code`, on a fresh database."""
+    """`target` (reference or a mutant) from `code`, on a fresh database; its waits are
+    recorded (`record`, see `Served.stop`) or slept (`sleep`)."""
     database = postgres.create_database()
     # A neutral working directory: the checkout's own folders must not shadow `code`.
     proc = subprocess.Popen(
-        [sys.executable, "-c", _SERVE, postgres.url_for(database), stream_url, target],
+        [sys.executable, "-c", _SERVE, postgres.url_for(database), stream_url, target, waits],
         stdout=subprocess.PIPE,
         text=True,
         env=_env(code),
