@@ -689,7 +689,7 @@ BAD_REQUESTS: list[tuple[str, str, Any, dict[str, Any], str]] = [
         "/api/chat/conversations",
         None,
         {"offset": "-1"},
-        "offset must be a whole number at least 0, got -1",
+        "offset must be a whole number from 0 to 2147483647, got -1",
     ),
     (
         "GET",
@@ -697,6 +697,13 @@ BAD_REQUESTS: list[tuple[str, str, Any, dict[str, Any], str]] = [
         None,
         {"limit": ["1", "2"]},
         "the query parameter limit is given more than once",
+    ),
+    (
+        "GET",
+        "/api/chat/conversations",
+        None,
+        {"offset": str(10**30)},
+        "offset must be a whole number from 0 to 2147483647",
     ),
     ("GET", "/api/chat/conversations/search", None, {}, "the query parameter q is required"),
     (

@@ -331,7 +331,7 @@ ROUTES: tuple[Route, ...] = (
         {200: {"type": "array", "items": ref("Summary")}},
         query=(
             Param("limit", _limit()),
-            Param("offset", {"type": "integer", "minimum": 0, "default": 0}),
+            Param("offset", {"type": "integer", "minimum": 0, "maximum": MAX_ID, "default": 0}),
         ),
     ),
     Route(
