@@ -964,3 +964,36 @@ def test_serve_chat_serves_until_a_stop_signal(chat_url: str, stop: signal.Signa
         for stream in (proc.stdout, proc.stderr):
             if stream:
                 stream.close()
+
+
+ODD_VALUES: list[Any] = [None, True, -1, 0, 2**40, 1.5, "", "x", "\u0000", [], [0], {}, {"a": 1}]
+ODD_TEXTS = ["", "x", "-1", "0", "1", "99999999999999999999", "\u0000"]
+
+
+def test_odd_values_in_every_field_and_parameter_get_a_documented_status_never_a_500(
+    server: ChatServer,
+) -> None:
+    alice, bob = people(server.base_url, "Alice", "Bob")
+    cid = direct(alice, bob)
+    for route in ROUTES:
+        if route.body is None and not route.query and not route.path_params:
+            continue
+        concrete = route.path.replace("{conversation_id}", str(cid)).replace("{call_id}", "1")
+        concrete = concrete.replace("{user_id}", str(bob.id)).replace("{media_id}", "m")
+        client = Client(server.base_url) if not route.authenticated else alice.client
+        tried: list[Answer] = []
+        if isinstance(route.body, dict):
+            fields = list(route.body.get("properties", {})) or ["text", "media_id"]
+            for name in fields:
+                for value in ODD_VALUES:
+                    tried.append(client(route.method, concrete, {name: value}))
+        for param in route.query:
+            for text in ODD_TEXTS:
+                tried.append(client(route.method, concrete, None, params={param.name: text}))
+        for param in route.path_params:
+            for text in ODD_TEXTS[1:]:
+                odd = route.path.replace("{" + param.name + "}", text)
+                odd = odd.replace("{conversation_id}", str(cid))
+                tried.append(client(route.method, odd, None))
+        for answer in tried:
+            assert answer.status in (*route.statuses, 404), (route.operation, answer.body)
