@@ -129,21 +129,21 @@ COMPONENTS = {
 }
 
 # -- what the routes take ---------------------------------------------------------------------
-START = _object(
-    {
-        "type": {"enum": ["direct", "group"]},
-        "participant_user_ids": {
-            "type": "array",
-            "items": ID,
-            "minItems": 1,
-            "maxItems": MAX_GROUP_MEMBERS,
+START = {
+    **_object(
+        {
+            "type": {"enum": ["direct", "group"]},
+            "participant_user_ids": {
+                "type": "array",
+                "items": ID,
+                "minItems": 1,
+                "maxItems": MAX_GROUP_MEMBERS,
+            },
         },
-    },
-    {"name": {"type": "string", "minLength": 1, "maxLength": MAX_GROUP_NAME_CHARS}},
-)
-START["description"] = (
-    "direct: exactly one other user, no name; group: a name and the other members"
-)
+        {"name": {"type": "string", "minLength": 1, "maxLength": MAX_GROUP_NAME_CHARS}},
+    ),
+    "description": "direct: exactly one other user, no name; group: a name and the others",
+}
 SEND = {
     "description": 'exactly one of {"text"}, {"media_id"} or {"message_type", "media_url"}',
     "oneOf": [
