@@ -72,10 +72,60 @@ def not_whole_number(where: str, text: str) -> ApiError:
     return bad_request(f"{where} must be a whole number, got {text!r}")
 
 
-def invalid(where: str, rule: str, value: Any = None, *, shown: bool = False) -> ApiError:
-    """`<where> must <rule>` (and what it got, when `shown`)."""
-    got = f", got {value!r}" if shown else ""
-    return bad_request(f"{where} must {rule}{got}")
+# -- what a value breaks in its schema (reference/chat/http/schema.py) -------------------------
+TYPE_WORDS = {
+    "object": "an object",
+    "array": "a list",
+    "string": "a string",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "null": "null",
+}
+
+
+def _between(low: int | None, high: int | None, unit: str = "") -> str:
+    if low is not None and low == high:
+        return f"exactly {low}{unit}"
+    if low is not None and high is not None:
+        return f"{low} to {high}{unit}" if unit else f"from {low} to {high}"
+    return f"at least {low}{unit}" if low is not None else f"at most {high}{unit}"
+
+
+def not_a_choice(where: str, choices: str) -> ApiError:
+    return bad_request(f"{where} must be {choices}")
+
+
+def wrong_type(where: str, kinds: list[str]) -> ApiError:
+    return bad_request(f"{where} must be {' or '.join(TYPE_WORDS[k] for k in kinds)}")
+
+
+def not_allowed(where: str, allowed: list[Any], value: Any) -> ApiError:
+    shown = ", ".join(str(v) for v in allowed)
+    return bad_request(f"{where} must be one of {shown}, got {value!r}")
+
+
+def out_of_range(where: str, low: int | None, high: int | None, value: int) -> ApiError:
+    return bad_request(f"{where} must be a whole number {_between(low, high)}, got {value}")
+
+
+def bad_length(where: str, low: int | None, high: int | None) -> ApiError:
+    return bad_request(f"{where} must be {_between(low, high, ' characters')}")
+
+
+def bad_count(where: str, low: int | None, high: int | None) -> ApiError:
+    return bad_request(f"{where} must have {_between(low, high, ' items')}")
+
+
+def repeated_item(where: str) -> ApiError:
+    return bad_request(f"{where} must not repeat an item")
+
+
+def too_few_fields(where: str, least: int, names: list[str]) -> ApiError:
+    return bad_request(f"{where} must have at least {least} of {', '.join(names)}")
+
+
+def field_required(where: str) -> ApiError:
+    return bad_request(f"{where} is required")
 
 
 def unknown_fields(where: str, names: list[str]) -> ApiError:

@@ -36,14 +36,6 @@ SUPPORTED = {
     "description",
     "default",
 }
-_TYPE_WORDS = {
-    "object": "an object",
-    "array": "a list",
-    "string": "a string",
-    "integer": "a whole number",
-    "boolean": "true or false",
-    "null": "null",
-}
 
 
 def check_supported(schema: dict[str, Any], where: str = "schema") -> None:
@@ -78,17 +70,6 @@ def _types(schema: dict[str, Any]) -> list[str]:
     return [] if kind is None else [kind] if isinstance(kind, str) else list(kind)
 
 
-def _range_words(schema: dict[str, Any], low_key: str, high_key: str, unit: str) -> str:
-    low, high = schema.get(low_key), schema.get(high_key)
-    if low is not None and low == high:
-        return f"exactly {low}{unit}"
-    if low is not None and high is not None:
-        return f"from {low} to {high}{unit}" if not unit else f"{low} to {high}{unit}"
-    if low is not None:
-        return f"at least {low}{unit}"
-    return f"at most {high}{unit}"
-
-
 def _fits(value: Any, schema: dict[str, Any]) -> bool:
     """Could `value` be meant as this choice of a oneOf: its type, and for an object the
     choice's required fields present (the choice then says what else is wrong)."""
@@ -103,25 +84,22 @@ def validate(value: Any, schema: dict[str, Any], where: str) -> None:
     if "oneOf" in schema:
         choices = [choice for choice in schema["oneOf"] if _fits(value, choice)]
         if len(choices) != 1:
-            raise errors.invalid(where, f"be {schema['description']}")
+            raise errors.not_a_choice(where, schema["description"])
         validate(value, choices[0], where)
         return
     types = _types(schema)
     if types and not any(_is(value, t) for t in types):
-        raise errors.invalid(where, "be " + " or ".join(_TYPE_WORDS[t] for t in types))
+        raise errors.wrong_type(where, types)
     if "enum" in schema and value not in schema["enum"]:
-        allowed = ", ".join(str(v) for v in schema["enum"])
-        raise errors.invalid(where, f"be one of {allowed}", value, shown=True)
+        raise errors.not_allowed(where, schema["enum"], value)
     if isinstance(value, int) and not isinstance(value, bool):
         low, high = schema.get("minimum"), schema.get("maximum")
         if (low is not None and value < low) or (high is not None and value > high):
-            rule = "be a whole number " + _range_words(schema, "minimum", "maximum", "")
-            raise errors.invalid(where, rule, value, shown=True)
+            raise errors.out_of_range(where, low, high, value)
     if isinstance(value, str):
         low, high = schema.get("minLength", 0), schema.get("maxLength")
         if len(value) < low or (high is not None and len(value) > high):
-            rule = "be " + _range_words(schema, "minLength", "maxLength", " characters")
-            raise errors.invalid(where, rule)
+            raise errors.bad_length(where, schema.get("minLength"), high)
     if isinstance(value, list):
         _validate_list(value, schema, where)
     if isinstance(value, dict):
@@ -131,11 +109,9 @@ def validate(value: Any, schema: dict[str, Any], where: str) -> None:
 def _validate_list(value: list[Any], schema: dict[str, Any], where: str) -> None:
     low, high = schema.get("minItems", 0), schema.get("maxItems")
     if len(value) < low or (high is not None and len(value) > high):
-        raise errors.invalid(
-            where, "have " + _range_words(schema, "minItems", "maxItems", " items")
-        )
+        raise errors.bad_count(where, schema.get("minItems"), high)
     if schema.get("uniqueItems") and len({repr(v) for v in value}) != len(value):
-        raise errors.invalid(where, "not repeat an item")
+        raise errors.repeated_item(where)
     if "items" in schema:
         for index, item in enumerate(value):
             validate(item, schema["items"], f"{where}[{index}]")
@@ -148,11 +124,10 @@ def _validate_object(value: dict[str, Any], schema: dict[str, Any], where: str) 
         if unknown:
             raise errors.unknown_fields(where, unknown)
     if len(value) < schema.get("minProperties", 0):
-        names = ", ".join(properties)
-        raise errors.invalid(where, f"have at least {schema['minProperties']} of {names}")
+        raise errors.too_few_fields(where, schema["minProperties"], list(properties))
     for name in schema.get("required", ()):
         if name not in value:
-            raise errors.bad_request(f"{_child(where, name)} is required")
+            raise errors.field_required(_child(where, name))
     for name, child in properties.items():
         if name in value:
             validate(value[name], child, _child(where, name))
