@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import requests
 
 from chatgate.fakes.stream.server import FakeStreamServer
 from chatgate.fixtures.targets.mutants import MUTANTS
@@ -29,6 +31,7 @@ from chatgate.load.gates import (
     Thresholds,
     evaluate,
     merged,
+    missing_members,
     read_thresholds,
 )
 from chatgate.load.records import Created
@@ -74,6 +77,18 @@ def test_one_missing_member_error_fails_the_run_whatever_the_thresholds() -> Non
     (gate,) = [r for r in evaluate(_run(missing_members=1), lenient) if not r.passed]
     assert gate.name == "missing_members"
     assert gate.text == "missing-member errors 1, limit 0: 1 over"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "502: Stream Chat refused the request: ... but don't exist: [<id>]",
+        "CatchResponseError('502: ... but don\\'t exist: [<id>]')",  # as a worker reports it
+    ],
+)
+def test_missing_member_errors_are_recognised_as_a_worker_reports_them_too(text: str) -> None:
+    assert missing_members(text)
+    assert not missing_members("502: Stream Chat is unreachable")
 
 
 def test_a_run_without_creations_fails_the_latency_gate() -> None:
@@ -226,6 +241,10 @@ def _creations(summary: dict[str, Any]) -> int:
     return sum(r["requests"] for r in summary["routes"] if r["name"].startswith("create: "))
 
 
+def _failures(summary: dict[str, Any]) -> int:
+    return sum(r["failures"] for r in summary["routes"] if r["name"].startswith("create: "))
+
+
 @pytest.mark.parametrize(
     ("args", "error"),
     [
@@ -322,6 +341,12 @@ def test_a_backend_that_skips_the_recipient_fails_the_missing_member_gate_by_nam
     assert "load run FAILED" in done.stdout
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @pytest.mark.parametrize("reference_over_http", [None], indirect=True)
 def test_two_worker_processes_share_the_run_and_the_master_checks_it_whole(
     tmp_path: Path, reference_over_http: str, fake_stream_server: FakeStreamServer
@@ -336,6 +361,42 @@ def test_two_worker_processes_share_the_run_and_the_master_checks_it_whole(
     assert summary["workers_reported"] == 2
     assert summary["consistency"]["ok"]
     assert summary["consistency"]["checked"] == _creations(summary) > 0
+
+
+@pytest.mark.parametrize("reference_over_http", ["recipient-not-upserted"], indirect=True)
+def test_a_master_and_two_separate_workers_gate_the_whole_run(
+    tmp_path: Path, reference_over_http: str, fake_stream_server: FakeStreamServer
+) -> None:
+    """The commands of a run across machines, on loopback: the workers' failures reach the
+    master's gates."""
+    report, port = tmp_path / "report", str(_free_port())
+    workers = [
+        subprocess.Popen(
+            [*CLI, "--worker", "--master-host", "127.0.0.1", "--master-port", port],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+        )
+        for _ in range(2)
+    ]
+    try:
+        done = _load(
+            "--master", "--expect-workers", "2", "--master-port", port,
+            "--users", "4", "--duration", "3s", "--report-dir", str(report),
+            "--target", reference_over_http, "--stream-url", fake_stream_server.base_url,
+        )  # fmt: skip
+        for worker in workers:
+            assert worker.wait(timeout=60) == 0  # the master ends its workers
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
+    summary = _summary(report)
+    assert summary["workers_reported"] == 2
+    gates = {g["gate"]: g for g in summary["gates"]}
+    assert gates["missing_members"]["measured"] == _failures(summary) > 0
 
 
 def test_the_fake_stream_profile_loads_the_fake_itself(
@@ -391,3 +452,54 @@ def test_a_stop_request_ends_the_run_early_and_still_reports_and_gates_it(
     summary = _summary(report)
     assert summary["consistency"]["checked"] == _creations(summary) > 0
     assert "load run passed" in out
+
+
+@pytest.mark.parametrize("reference_over_http", [None], indirect=True)
+def test_the_web_ui_serves_on_loopback_while_it_runs_and_ctrl_c_ends_the_run(
+    tmp_path: Path, reference_over_http: str, fake_stream_server: FakeStreamServer
+) -> None:
+    report, port = tmp_path / "report", _free_port()
+    command = [
+        *CLI, "--web", "--web-port", str(port), "--users", "2", "--duration", "10m",
+        "--report-dir", str(report),
+        "--target", reference_over_http, "--stream-url", fake_stream_server.base_url,
+    ]  # fmt: skip
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        page = _poll_page(f"http://127.0.0.1:{port}/", deadline_s=60)
+        assert page is not None, "the web UI never answered"
+        assert "locust" in page.lower()
+        deadline = time.monotonic() + 60
+        while not _channels_created(fake_stream_server) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, out[-3000:] + err[-3000:]
+    assert f"Locust web UI on http://127.0.0.1:{port}" in out
+    assert _summary(report)["consistency"]["checked"] == _creations(_summary(report)) > 0
+
+
+def _poll_page(url: str, deadline_s: float) -> str | None:
+    """The page at `url` once it answers 200, polling with a deadline; None if it never does."""
+    session = requests.Session()
+    session.trust_env = False
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        try:
+            answer = session.get(url, timeout=5)
+            if answer.status_code == 200:
+                return answer.text
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    return None
