@@ -188,6 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="enable POST /api/test/provider-state (seeds users, companies, memberships)",
     )
     serve.add_argument(
+        "--mutant",
+        metavar="NAME",
+        help="serve a known-bad variant instead of the reference, to see a gate catch it "
+        "(e.g. recipient-not-upserted, the incident's bug; an unknown name lists them all)",
+    )
+    serve.add_argument(
         "--role-policy",
         choices=("least-privilege", "app-admin"),
         default="least-privilege",
@@ -326,6 +332,18 @@ def _run(args: argparse.Namespace, stop: StopSignals) -> int:
         except ValueError as error:
             print(f"chatgate: error: {error}", file=sys.stderr)
             return 2
+        service_class = None
+        if args.mutant is not None:
+            from chatgate.fixtures.targets.mutants import MUTANTS
+
+            if args.mutant not in MUTANTS:
+                known = ", ".join(sorted(MUTANTS))
+                print(
+                    f"chatgate: error: unknown mutant {args.mutant!r}; known: {known}",
+                    file=sys.stderr,
+                )
+                return 2
+            service_class = MUTANTS[args.mutant].service
         _warn_if_not_loopback(args.host)
         return serve(
             host=args.host,
@@ -336,6 +354,7 @@ def _run(args: argparse.Namespace, stop: StopSignals) -> int:
             test_mode=args.test_mode,
             role_policy=args.role_policy,
             naming=naming,
+            service_class=service_class,
             wait=stop.wait,
         )
     if args.command == "serve-chat":

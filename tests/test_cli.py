@@ -122,3 +122,16 @@ def test_serve_refuses_a_stream_naming_stream_would_refuse(
     assert result.stderr.startswith("chatgate: error: "), result.stderr
     assert error in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr  # no traceback
+
+
+def test_serve_refuses_an_unknown_mutant_naming_the_known_ones() -> None:
+    result = subprocess.run(
+        [*CLI, "serve", "--port", "0", "--mutant", "no-such-bug"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("chatgate: error: unknown mutant 'no-such-bug'; known: ")
+    assert "recipient-not-upserted" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr

@@ -16,6 +16,7 @@ from chatgate.postgres import get_postgres
 from chatgate.postgres.signals import interruptible
 from chatgate.reference.sync.identities import DEFAULT_NAMING, ROLE_POLICIES, Kind
 from chatgate.reference.sync.schema import apply_schema
+from chatgate.reference.sync.service import ConversationService
 
 from .auth import AUTH_SECRET_ENV, auth_secret_from_env
 from .server import serving_reference
@@ -36,6 +37,7 @@ def serve(
     wait: Callable[[], None],
     role_policy: str = "least-privilege",
     naming: StreamNaming = DEFAULT_NAMING,
+    service_class: type[ConversationService] | None = None,
 ) -> int:
     """Start everything, print where it listens, block in `wait()`, then stop it all.
 
@@ -72,6 +74,9 @@ def serve(
             f"Stream naming: user ids {naming.user_id_format!r}, "
             f"channel type {naming.channel_type!r}"
         )
+        if service_class is not None:
+            bug = (service_class.__doc__ or "").strip()
+            _say(f"KNOWN-BAD VARIANT {service_class.__name__}: {bug}")
         if test_mode:
             _say("test mode: POST /api/test/provider-state seeds users, companies, memberships")
         try:
@@ -85,6 +90,7 @@ def serve(
                     test_mode=test_mode,
                     roles=roles,
                     naming=naming,
+                    service_class=service_class or ConversationService,
                 )
             )
         except OSError as exc:
