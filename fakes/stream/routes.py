@@ -24,6 +24,9 @@ class Route:
     handler: Handler
     # Allowed with a user token (client-side auth); everything else is server-only.
     client_side: bool = False
+    # The top-level body fields the handler honours, declared where several SDK
+    # methods share the route (coverage.py checks each method's fields against it).
+    fields: frozenset[str] | None = None
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -70,7 +73,13 @@ ROUTES: tuple[Route, ...] = (
         channels.get_or_create_channel,
         client_side=True,
     ),
-    Route("POST", "/channels/{type}/{id}", "UpdateChannel", channels.update_channel),
+    Route(
+        "POST",
+        "/channels/{type}/{id}",
+        "UpdateChannel",
+        channels.update_channel,
+        fields=channels.UPDATE_CHANNEL_FIELDS,
+    ),
     Route("DELETE", "/channels/{type}/{id}", "DeleteChannel", channels.delete_channel),
     Route(
         "PATCH", "/channels/{type}/{id}", "UpdateChannelPartial", channels.update_channel_partial

@@ -36,7 +36,19 @@ from ..validation import (
     required,
 )
 
-_MEMBER_LIST_KEYS = ("add_members", "remove_members", "add_moderators", "demote_moderators")
+# The UpdateChannel body fields update_channel reads; the SDK's channel methods
+# (add_members, invite_members, ...) all POST to that one route.
+UPDATE_CHANNEL_FIELDS = frozenset(
+    {
+        "data",
+        "add_members",
+        "remove_members",
+        "add_moderators",
+        "demote_moderators",
+        "assign_roles",
+        "message",
+    }
+)
 
 
 def distinct_channel_id(member_ids: list[str]) -> str:
