@@ -9,15 +9,8 @@ from chatgate.fixtures.targets.chat_driver import ChatDriver
 from .chat_common import CLAIM, NAME, TO, ChatScenario, history, listed, pair, summary
 
 
-def _send(
-    chat: ChatDriver,
-    state: ChatScenario,
-    me: str,
-    text: str,
-    other: str | None,
-    group: str | None,
-) -> None:
-    answer = state.record(me, chat.send_text(me, state.conversation(me, other, group), text))
+def _send(chat: ChatDriver, state: ChatScenario, me: str, text: str, conversation: int) -> None:
+    answer = state.record(me, chat.send_text(me, conversation, text))
     if answer.ok and isinstance(answer.data, dict):
         state.sent[text] = answer.data["id"]
 
@@ -34,7 +27,27 @@ def sends(
     place: str | None,
 ) -> None:
     with chat.claiming(victim, place):
-        _send(chat, chat_scenario, me, text, other, group)
+        _send(chat, chat_scenario, me, text, chat_scenario.conversation(me, other, group))
+
+
+@when(
+    parsers.re(
+        rf'(?P<me>{NAME}) sends "(?P<text>[^"]*)" into the conversation of '
+        rf"(?P<a>{NAME}) and (?P<b>{NAME}){CLAIM}$"
+    )
+)
+def sends_into(
+    chat: ChatDriver,
+    chat_scenario: ChatScenario,
+    me: str,
+    text: str,
+    a: str,
+    b: str,
+    victim: str | None,
+    place: str | None,
+) -> None:
+    with chat.claiming(victim, place):
+        _send(chat, chat_scenario, me, text, chat_scenario.conversation(a, b))
 
 
 @given(parsers.re(rf'(?P<me>{NAME}) has sent "(?P<text>[^"]*)" {TO}$'))
@@ -46,7 +59,7 @@ def has_sent(
     other: str | None,
     group: str | None,
 ) -> None:
-    _send(chat, chat_scenario, me, text, other, group)
+    _send(chat, chat_scenario, me, text, chat_scenario.conversation(me, other, group))
     chat_scenario.last.expect(201, doing=f"{me} sends {text!r}")
 
 

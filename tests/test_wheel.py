@@ -24,6 +24,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+from chatgate.fixtures.targets.checklist import load_checklist
 from chatgate.postgres import DATABASE_URL_ENV, PostgresServer
 
 try:
@@ -133,6 +134,8 @@ def test_the_wheel_ships_every_module_and_data_file_of_the_source_folders(
     assert extra == []
     assert "chatgate/reference/sync/schema.sql" in shipped
     assert any(n.startswith("chatgate/features/conversations/") for n in shipped)
+    assert any(n.startswith("chatgate/features/chat/") for n in shipped)
+    assert "chatgate/features/checklist.toml" in shipped
 
 
 def test_the_installed_chatgate_is_the_wheels_copy_with_its_features_and_schema(
@@ -141,12 +144,14 @@ def test_the_installed_chatgate_is_the_wheels_copy_with_its_features_and_schema(
     probe = """
 import json, chatgate, chatgate.features, chatgate.pytest_plugin, chatgate.steps.conversations
 from importlib import resources
+from chatgate.fixtures.targets.checklist import load_checklist
 print(json.dumps({
     "modules": [m.__file__ for m in (chatgate, chatgate.features, chatgate.pytest_plugin,
                                       chatgate.steps.conversations)],
     "features": sorted(p.name for p in resources.files("chatgate.features")
                        .joinpath("conversations").iterdir() if p.name.endswith(".feature")),
     "schema": resources.files("chatgate.reference.sync").joinpath("schema.sql").read_text(),
+    "checklist": [item.id for item in load_checklist()],
 }))
 """
     seen = json.loads(
@@ -159,6 +164,7 @@ print(json.dumps({
         p.name for p in (REPO / "features/conversations").glob("*.feature")
     )
     assert seen["schema"] == (REPO / "reference/sync/schema.sql").read_text()
+    assert seen["checklist"] == [item.id for item in load_checklist()]
 
 
 def _checkout_scenarios() -> set[str]:

@@ -20,7 +20,7 @@ Feature: Nobody acts as somebody else
     And the list shows only Mallory's conversation with Bob
 
   Scenario Outline: Sending with Alice's user_id in the <place> lands as Mallory or is refused
-    When Mallory sends "I am Alice" to Bob, with Alice's user_id in the <place>
+    When Mallory sends "I am Alice" into the conversation of Alice and Bob, with Alice's user_id in the <place>
     Then the message is refused or sent from Mallory
     And Bob's history with Alice does not show "I am Alice"
 
