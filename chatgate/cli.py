@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from chatgate import __version__, load_cli, migrate_cli
+from chatgate.verify import cli as verify_cli
 
 if TYPE_CHECKING:
     from chatgate.fakes.stream.credentials import Credentials
@@ -39,6 +40,7 @@ _WHAT = {
     "demo": "chatgate demo",
     "migrate": "chatgate migrate",
     "load": "chatgate load",
+    "verify": "chatgate verify",
 }
 
 
@@ -241,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     migrate_cli.add_parser(sub)
     load_cli.add_parser(sub)
+    verify_cli.add_parser(sub)
     return parser
 
 
@@ -376,6 +379,8 @@ def _run(args: argparse.Namespace, stop: StopSignals) -> int:
             return migrate_cli.run(args)
     if args.command == "load":
         return load_cli.run(args)
+    if args.command == "verify":
+        return verify_cli.run(args)
     if args.command == "demo":
         from chatgate.demo import run_demo
         from chatgate.postgres.signals import interruptible
