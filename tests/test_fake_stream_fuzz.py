@@ -529,6 +529,16 @@ BODY_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "skip_push": st.booleans(),
     "delete_for_me": st.booleans(),
     "include_deactivated_users": st.booleans(),
+    "pending": st.booleans(),
+    "pending_message_metadata": st.dictionaries(st.text(max_size=4), scalars, max_size=2),
+    "undeleted_by": user_ids,
+    "language": st.sampled_from(("hu", "fr", "en", "xx", "")),
+    "filter": filters,
+    "next": st.sampled_from(("", "e30", "eyJvZmZzZXQiOjEsInNvcnQiOltdfQ")) | texts,
+    "event": st.fixed_dictionaries(
+        {"type": plausible(st.sampled_from(("typing.start", "custom", "message.new", "")))},
+        optional={"user_id": user_ids, "text": texts},
+    ),
 }
 BODY_KEYS = tuple(BODY_VALUES)
 # Which keys each operation reads, so most bodies carry them; operations added
@@ -551,7 +561,13 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
     "ShowChannel": ("user_id",),
     "DeleteChannels": ("cids", "hard_delete"),
     "MarkRead": ("user_id", "message_id"),
-    "SendMessage": ("message",),
+    "SendMessage": ("message", "pending", "pending_message_metadata"),
+    "UpdateMessagePartial": ("set", "unset", "user"),
+    "UndeleteMessage": ("undeleted_by",),
+    "TranslateMessage": ("language",),
+    "QueryMessageHistory": ("filter", "sort", "limit", "next"),
+    "SendEvent": ("event",),
+    "SendUserCustomEvent": ("event",),
     "UpdateMessage": ("message",),
     "DeleteMessage": ("delete_for_me", "user"),
     "SendReaction": ("reaction", "enforce_unique"),
@@ -575,6 +591,11 @@ MINIMAL_BODIES: dict[str, dict[str, Any]] = {
     "SendMessage": {"message": {"text": "hello", "user_id": "amr"}},
     "UpdateUsersPartial": {"users": [{"id": "amr", "set": {"nickname": "a"}}]},
     "ReactivateUser": {},
+    "UpdateMessagePartial": {"set": {"text": "edited", "pinned": True}, "user_id": "amr"},
+    "TranslateMessage": {"language": "hu"},
+    "QueryMessageHistory": {"filter": {}},
+    "SendEvent": {"event": {"type": "custom", "user_id": "amr"}},
+    "SendUserCustomEvent": {"event": {"type": "custom"}},
 }
 
 
@@ -1119,6 +1140,11 @@ REQUIRED_KEYS: tuple[tuple[str, str, type], ...] = (
     ("Ban", "target_user_id", str),
     ("BlockUsers", "blocked_user_id", str),
     ("CreateRole", "name", str),
+    ("UndeleteMessage", "undeleted_by", str),
+    ("TranslateMessage", "language", str),
+    ("QueryMessageHistory", "filter", dict),
+    ("SendEvent", "event", dict),
+    ("SendUserCustomEvent", "event", dict),
 )
 _PATH_FOR = {
     "type": "messaging",
@@ -1219,6 +1245,11 @@ EXPECT_SUCCESS = {
     "GetMessage",
     "UpdateMessage",
     "DeleteMessage",
+    "UpdateMessagePartial",
+    "TranslateMessage",
+    "QueryMessageHistory",
+    "SendEvent",
+    "SendUserCustomEvent",
     "GetApp",
     "ListChannelTypes",
     "GetChannelType",

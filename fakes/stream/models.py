@@ -7,6 +7,7 @@ models into Stream's JSON shapes.
 
 from __future__ import annotations
 
+import copy
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -112,6 +113,29 @@ class Message:
     custom: dict[str, Any] = field(default_factory=dict)
     deleted_at: datetime | None = None
     deleted_for: set[str] = field(default_factory=set)
+    pinned_at: datetime | None = None
+    pinned_by_id: str | None = None
+    pin_expires: datetime | None = None
+    # Sent with `pending`: only its author sees it until CommitMessage.
+    pending: bool = False
+    # Translations: `<language>_text` per target language, plus `language`.
+    i18n: dict[str, str] = field(default_factory=dict)
+
+    def pinned(self, now: datetime) -> bool:
+        """True while the message is pinned and its pin has not expired."""
+        return self.pinned_at is not None and (self.pin_expires is None or self.pin_expires > now)
+
+
+@dataclass
+class MessageVersion:
+    """A message as it was before an update (QueryMessageHistory)."""
+
+    message_id: str
+    text: str
+    attachments: list[Any]
+    custom: dict[str, Any]
+    updated_at: datetime
+    updated_by_id: str | None
 
 
 @dataclass
@@ -215,6 +239,7 @@ class AppState:
         self.channels: dict[str, Channel] = {}
         self.messages: dict[str, Message] = {}
         self.tasks: dict[str, Task] = {}
+        self.message_history: list[MessageVersion] = []
         self.propagation = Propagation()
         # reactions per message id, in arrival order
         self.reactions: dict[str, list[Reaction]] = {}
@@ -270,18 +295,38 @@ class AppState:
         return channel if channel is not None and channel.deleted_at is None else None
 
     def add_message(self, channel: Channel, message: Message) -> None:
-        """Store a new message in `channel`: a reply counts in its parent's thread, and a
-        message shown in the channel shows a hidden channel again and counts as unread."""
+        """Store a new message in `channel`; unless it is pending, `publish` it."""
         ban = self.active_ban(message.user_id, channel.cid)
         message.shadowed = ban is not None and ban.shadow
-        channel.hidden_for.clear()
         self.messages[message.id] = message
         channel.message_ids.append(message.id)
+        if not message.pending:
+            self.publish(channel, message)
+
+    def publish(self, channel: Channel, message: Message) -> None:
+        """Make a stored message visible to everyone: a reply counts in its parent's
+        thread, and a message shown in the channel shows a hidden channel again and
+        counts as unread."""
+        message.pending = False
+        channel.hidden_for.clear()
         parent = self.messages.get(message.parent_id) if message.parent_id else None
         if parent is not None:
             parent.reply_count += 1
         if parent is None or message.show_in_channel:
             self._count_unread(channel, message)
+
+    def record_version(self, message: Message, updated_by_id: str | None) -> None:
+        """Keep the message as it is now in its history, before an update changes it."""
+        self.message_history.append(
+            MessageVersion(
+                message.id,
+                message.text,
+                copy.deepcopy(message.attachments),
+                copy.deepcopy(message.custom),
+                message.updated_at,
+                updated_by_id,
+            )
+        )
 
     def _count_unread(self, channel: Channel, message: Message) -> None:
         now = message.created_at
@@ -310,7 +355,7 @@ class AppState:
         if channel is not None and message.id in channel.message_ids:
             channel.message_ids.remove(message.id)
         parent = self.messages.get(message.parent_id) if message.parent_id else None
-        if parent is not None and message.deleted_at is None:
+        if parent is not None and message.deleted_at is None and not message.pending:
             parent.reply_count = max(0, parent.reply_count - 1)
 
     def delete_channel(self, channel: Channel, *, hard: bool, now: datetime) -> None:

@@ -37,6 +37,8 @@ _KNOWN_FIELDS = frozenset(
         "silent",
         "html",
         "mml",
+        "pinned",
+        "pin_expires",
     }
 )
 _SENDABLE_TYPES = ("regular", "system")
@@ -69,7 +71,13 @@ def custom_fields(raw: dict[str, Any]) -> dict[str, Any]:
     return {k: copy.deepcopy(v) for k, v in raw.items() if k not in _KNOWN_FIELDS}
 
 
-def post_message(call: Call, channel: Channel, raw: Any) -> Message:
+def post_message(
+    call: Call,
+    channel: Channel,
+    raw: Any,
+    *,
+    pending: bool = False,
+) -> Message:
     """Check `raw` and store it as a new message in `channel`; nothing is written if it fails."""
     expect(raw, dict, "message")
     app = call.app
@@ -105,6 +113,7 @@ def post_message(call: Call, channel: Channel, raw: Any) -> Message:
         mentioned_users=list(raw.get("mentioned_users") or []),
         silent=bool(raw.get("silent", False)),
         custom=custom_fields(raw),
+        pending=pending,
     )
     app.add_message(channel, record)
     return record

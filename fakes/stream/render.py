@@ -129,12 +129,11 @@ def message(app: AppState, record: Message, *, show_deleted: bool = False) -> di
         shadowed=record.shadowed,
         mentioned_users=[user_ref(app, uid) for uid in record.mentioned_users],
         silent=record.silent,
-        pinned=False,
-        pinned_at=None,
-        pinned_by=None,
-        pin_expires=None,
         restricted_visibility=[],
+        **_pin(app, record),
     )
+    if record.i18n:
+        body["i18n"] = dict(record.i18n)
     if record.parent_id is not None:
         body["parent_id"] = record.parent_id
         if record.show_in_channel is not None:
@@ -142,6 +141,18 @@ def message(app: AppState, record: Message, *, show_deleted: bool = False) -> di
     if deleted:
         body["deleted_at"] = stream_time(record.deleted_at)
     return body
+
+
+def _pin(app: AppState, record: Message) -> dict[str, Any]:
+    """pinned, pinned_at, pinned_by and pin_expires; an expired pin reads as unpinned."""
+    if not record.pinned(app.clock.now()):
+        return {"pinned": False, "pinned_at": None, "pinned_by": None, "pin_expires": None}
+    return {
+        "pinned": True,
+        "pinned_at": _time(record.pinned_at),
+        "pinned_by": user_ref(app, record.pinned_by_id),
+        "pin_expires": _time(record.pin_expires),
+    }
 
 
 def reaction(app: AppState, record: Reaction) -> dict[str, Any]:
@@ -194,10 +205,16 @@ def channel_state(
         app.messages[mid]
         for mid in record.message_ids
         if mid in app.messages
+        and not app.messages[mid].pending
         and (app.messages[mid].parent_id is None or app.messages[mid].show_in_channel)
         and (record.truncated_at is None or app.messages[mid].created_at > record.truncated_at)
     ]
     latest = visible[-message_limit:] if message_limit > 0 else []
+    now = app.clock.now()
+    # The channel's latest pinned messages, newest pin first (UNCONFIRMED: 10, as the docs say).
+    pinned = sorted(
+        (m for m in visible if m.pinned(now)), key=lambda m: m.pinned_at or now, reverse=True
+    )[:10]
     members = list(record.members.values())[member_offset:]
     if member_limit is not None:
         members = members[:member_limit]
@@ -205,7 +222,7 @@ def channel_state(
         "channel": channel(app, record),
         "members": [member(app, m) for m in members],
         "messages": [message(app, m) for m in latest],
-        "pinned_messages": [],
+        "pinned_messages": [message(app, m) for m in pinned],
         "threads": [],
         "read": [
             {

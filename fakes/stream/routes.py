@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .call import Call
-from .handlers import app, channels, messages, moderation, reactions, reads, roles, users
+from .handlers import app, channels, events, messages, moderation, reactions, reads, roles, users
 
 Handler = Callable[[Call], dict[str, Any]]
 
@@ -102,8 +102,38 @@ ROUTES: tuple[Route, ...] = (
         messages.send_message,
         client_side=True,
     ),
+    Route(
+        "POST",
+        "/messages/history",
+        "QueryMessageHistory",
+        messages.query_message_history,
+    ),
     Route("GET", "/messages/{message_id}", "GetMessage", messages.get_message, client_side=True),
     Route("POST", "/messages/{message_id}", "UpdateMessage", messages.update_message),
+    Route(
+        "PUT",
+        "/messages/{message_id}",
+        "UpdateMessagePartial",
+        messages.update_message_partial,
+        client_side=True,
+    ),
+    Route("POST", "/messages/{message_id}/commit", "CommitMessage", messages.commit_message),
+    Route("POST", "/messages/{message_id}/undelete", "UndeleteMessage", messages.undelete_message),
+    Route(
+        "POST",
+        "/messages/{message_id}/translate",
+        "TranslateMessage",
+        messages.translate_message,
+        client_side=True,
+    ),
+    Route(
+        "POST",
+        "/channels/{type}/{id}/event",
+        "SendEvent",
+        events.send_event,
+        client_side=True,
+    ),
+    Route("POST", "/users/{user_id}/event", "SendUserCustomEvent", events.send_user_custom_event),
     Route("DELETE", "/messages/{message_id}", "DeleteMessage", messages.delete_message),
     Route(
         "POST",

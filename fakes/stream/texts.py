@@ -43,3 +43,21 @@ MESSAGE_NOT_FOUND = "message with id {message_id} doesn't exist"  # UNCONFIRMED
 # UNCONFIRMED: status and text for an unknown channel type (contract §5.2).
 CHANNEL_TYPE_NOT_FOUND = 'channel type "{name}" doesn\'t exist'
 USER_NOT_FOUND = "user {user_id} does not exist"  # UNCONFIRMED
+
+# Messages (handlers/messages.py). UNCONFIRMED texts unless noted.
+MESSAGE_NOT_PENDING = "message {message_id} is not pending"
+# The docs: "Pending messages cannot be updated."
+PENDING_NOT_UPDATABLE = "pending messages cannot be updated"
+# The docs: soft deleting a pending message "will return an error".
+PENDING_SOFT_DELETE = "pending messages must be hard deleted"
+PENDING_SERVER_ONLY = "pending messages are only allowed with server side auth"
+MESSAGE_NOT_DELETED = "message {message_id} is not deleted"
+NOT_MESSAGE_AUTHOR = "user {user_id} cannot update a message of user {author_id}"
+LANGUAGE_NOT_SUPPORTED = 'language "{language}" is not supported'
+PIN_EXPIRES_INVALID = "{path} must be a number of seconds above 0 or a future RFC 3339 timestamp"
+INVALID_CURSOR = "{path} is not a valid pagination cursor"
+OFFSET_WITH_CURSOR = "cannot use offset with sort or next parameters"  # the SDK's own check
+
+# Events (handlers/events.py). UNCONFIRMED texts.
+EVENT_TYPE_RESERVED = 'event type "{type}" is reserved for events Stream sends'
+CHANNEL_FEATURE_DISABLED = "{feature} are disabled for channel type {channel_type}"

@@ -106,7 +106,7 @@ def get_replies(call: Call) -> dict[str, Any]:
     limit = int_in_range(_int_query(call, "limit", 25), "limit", 0, 300)
     show_deleted = query_bool(call.query, "show_deleted_message")
     replies = sorted(
-        (m for m in app.messages.values() if m.parent_id == parent.id),
+        (m for m in app.messages.values() if m.parent_id == parent.id and not m.pending),
         key=lambda m: m.seq,
     )
     replies = [m for m in replies if m.deleted_at is None or show_deleted]

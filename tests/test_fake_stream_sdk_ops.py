@@ -1,0 +1,341 @@
+"""The operations added for issue 14, through the official SDK: each test runs with the
+sync client in-process and over HTTP, and with the async client (`StreamChatAsync`)
+over HTTP, and asserts what a backend would notice."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from stream_chat import StreamChat, StreamChatAsync
+from stream_chat.base.exceptions import StreamAPIException
+
+from chatgate.fakes.stream.clock import parse_stream_time
+from chatgate.fakes.stream.inprocess import InProcessStream
+from chatgate.fakes.stream.models import AppState
+from chatgate.fakes.stream.server import FakeStreamServer
+from tests.conftest import error_body, stream_error
+
+CID = "messaging:c1"
+
+
+@dataclass
+class Api:
+    """One official client (sync or async) behind one call style: `api(lambda c: ...)`
+    runs the action with the client and, for the async client, awaits its result."""
+
+    mode: str
+    client: StreamChat | StreamChatAsync
+    state_of: Callable[[], AppState]
+    loop: asyncio.AbstractEventLoop | None = None
+
+    def __call__(self, action: Callable[[Any], Any]) -> Any:
+        result = action(self.client)
+        if inspect.isawaitable(result):
+            assert self.loop is not None
+            return self.loop.run_until_complete(result)
+        return result
+
+    @property
+    def state(self) -> AppState:
+        return self.state_of()
+
+    def fails(self, action: Callable[[Any], Any]) -> StreamAPIException:
+        """The SDK's exception for an action the fake refuses."""
+        with pytest.raises(StreamAPIException) as caught:
+            self(action)
+        return caught.value
+
+
+@pytest.fixture(params=["sync-in-process", "sync-standalone", "async-standalone"])
+def api(request: pytest.FixtureRequest, fake_stream_server: FakeStreamServer) -> Iterator[Api]:
+    server = fake_stream_server
+    if request.param == "sync-in-process":
+        with InProcessStream() as stream:
+            yield Api(request.param, stream.client, lambda: stream.state)
+        return
+    if request.param == "sync-standalone":
+        yield Api(request.param, server.client(), lambda: server.state)
+        return
+    loop = asyncio.new_event_loop()
+
+    async def connect() -> StreamChatAsync:
+        # aiohttp binds its session to the running loop: build the client inside it.
+        return StreamChatAsync(server.api_key, server.api_secret, base_url=server.base_url)
+
+    client = loop.run_until_complete(connect())
+    try:
+        yield Api(request.param, client, lambda: server.state, loop)
+    finally:
+        loop.run_until_complete(client.close())
+        loop.close()
+
+
+@pytest.fixture
+def chat(api: Api) -> Api:
+    """Users sat (admin), amr, lolo and stranger; channel messaging:c1 of sat, amr, lolo."""
+    api(
+        lambda c: c.upsert_users(
+            [{"id": "sat", "role": "admin"}, {"id": "amr"}, {"id": "lolo"}, {"id": "stranger"}]
+        )
+    )
+    api(lambda c: c.channel("messaging", "c1", {"members": ["sat", "amr", "lolo"]}).create("sat"))
+    return api
+
+
+def _c1(client: Any) -> Any:
+    """The SDK's channel object for messaging:c1, with the creator a query needs."""
+    return client.channel("messaging", "c1", {"created_by_id": "sat"})
+
+
+def _send(api: Api, text: str, user_id: str = "amr", **options: Any) -> dict[str, Any]:
+    message = {"text": text, **options.pop("message", {})}
+    response = api(lambda c: c.channel("messaging", "c1").send_message(message, user_id, **options))
+    return response["message"]
+
+
+def _channel_messages(api: Api) -> list[str]:
+    state = api(lambda c: _c1(c).query())
+    return [m["text"] for m in state["messages"]]
+
+
+def _unread(api: Api, user_id: str) -> int:
+    return api(lambda c: c.unread_counts(user_id))["total_unread_count"]
+
+
+def _commit(client: Any, message_id: str) -> Any:
+    """CommitMessage: `StreamChatAsync` 4.33 has no `commit_message`, so its raw `post`."""
+    if hasattr(client, "commit_message"):
+        return client.commit_message(message_id)
+    return client.post(f"messages/{message_id}/commit")
+
+
+# -- pending messages and commit ------------------------------------------------
+
+
+def test_a_pending_message_is_hidden_until_committed_and_commits_once(chat: Api) -> None:
+    pending = _send(chat, "draft", pending=True, pending_message_metadata={"k": "v"})
+    assert chat(lambda c: c.get_message(pending["id"]))["message"]["text"] == "draft"
+    assert _channel_messages(chat) == []
+    assert _unread(chat, "lolo") == 0
+    committed = chat(lambda c: _commit(c, pending["id"]))["message"]
+    assert committed["id"] == pending["id"]
+    assert _channel_messages(chat) == ["draft"]
+    assert _unread(chat, "lolo") == 1
+    error = chat.fails(lambda c: _commit(c, pending["id"]))
+    assert error_body(error) == stream_error(
+        "CommitMessage", 4, 400, f"message {pending['id']} is not pending"
+    )
+
+
+def test_a_pending_message_cannot_be_updated_or_soft_deleted(chat: Api) -> None:
+    pending = _send(chat, "draft", pending=True)
+    error = chat.fails(lambda c: c.update_message_partial(pending["id"], {"set": {"a": 1}}, "amr"))
+    assert error_body(error) == stream_error(
+        "UpdateMessagePartial", 4, 400, "pending messages cannot be updated"
+    )
+    error = chat.fails(lambda c: c.delete_message(pending["id"]))
+    assert error_body(error) == stream_error(
+        "DeleteMessage", 4, 400, "pending messages must be hard deleted"
+    )
+    chat(lambda c: c.delete_message(pending["id"], hard=True))
+    assert pending["id"] not in chat.state.messages
+
+
+def test_commit_of_an_unknown_message_is_not_found(chat: Api) -> None:
+    error = chat.fails(lambda c: _commit(c, "nope"))
+    assert error.status_code == 404
+    assert error_body(error) == stream_error(
+        "CommitMessage", 16, 404, "message with id nope doesn't exist"
+    )
+
+
+# -- partial update, pins -------------------------------------------------------
+
+
+def test_partial_update_sets_and_unsets_fields(chat: Api) -> None:
+    sent = _send(chat, "hello world", message={"color": "red", "size": 1})
+    updated = chat(
+        lambda c: c.update_message_partial(
+            sent["id"], {"set": {"text": "helloworld", "awesome": True}, "unset": ["color"]}, "amr"
+        )
+    )["message"]
+    assert updated["text"] == "helloworld"
+    assert updated["awesome"] is True
+    assert "color" not in updated
+    assert updated["size"] == 1
+    assert chat(lambda c: c.get_message(sent["id"]))["message"]["awesome"] is True
+
+
+def test_partial_update_of_a_reserved_field_is_refused(chat: Api) -> None:
+    sent = _send(chat, "hi")
+    error = chat.fails(
+        lambda c: c.update_message_partial(sent["id"], {"set": {"created_at": "x"}}, "amr")
+    )
+    reason = "set.created_at is a reserved field"
+    assert error_body(error) == stream_error(
+        "UpdateMessagePartial", 4, 400, reason, exception_fields={"set.created_at": reason}
+    )
+
+
+def test_pin_with_expiry_shows_in_the_channel_until_it_expires(chat: Api) -> None:
+    sent = _send(chat, "announcement")
+    pinned = chat(lambda c: c.pin_message(sent["id"], "sat", 120))["message"]
+    assert pinned["pinned"] is True
+    assert pinned["pinned_by"]["id"] == "sat"
+    assert parse_stream_time(pinned["pin_expires"]) - parse_stream_time(
+        pinned["pinned_at"]
+    ) == timedelta(seconds=120)
+    state = chat(lambda c: _c1(c).query())
+    assert [m["id"] for m in state["pinned_messages"]] == [sent["id"]]
+    chat.state.clock.advance(121)
+    expired = chat(lambda c: c.get_message(sent["id"]))["message"]
+    assert (expired["pinned"], expired["pinned_at"], expired["pinned_by"]) == (False, None, None)
+
+
+def test_unpin_clears_the_pin(chat: Api) -> None:
+    sent = _send(chat, "announcement", message={"pinned": True})
+    assert sent["pinned"] is True
+    assert sent["pinned_by"]["id"] == "amr"
+    unpinned = chat(lambda c: c.unpin_message(sent["id"], "amr"))["message"]
+    assert (unpinned["pinned"], unpinned["pinned_at"], unpinned["pinned_by"]) == (False, None, None)
+
+
+def test_a_pin_expiry_in_the_past_is_refused(chat: Api) -> None:
+    sent = _send(chat, "x")
+    past = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    error = chat.fails(
+        lambda c: c.update_message_partial(
+            sent["id"], {"set": {"pinned": True, "pin_expires": past}}, "amr"
+        )
+    )
+    assert error_body(error) == stream_error(
+        "UpdateMessagePartial",
+        4,
+        400,
+        "set.pin_expires must be a number of seconds above 0 or a future RFC 3339 timestamp",
+    )
+
+
+# -- deleted states and undelete ---------------------------------------------------
+
+
+def test_get_message_shows_each_deleted_state_and_undelete_restores(chat: Api) -> None:
+    sent = _send(chat, "helloworld")
+    chat(lambda c: c.delete_message(sent["id"]))
+    deleted = chat(lambda c: c.get_message(sent["id"]))["message"]
+    assert (deleted["type"], deleted["text"]) == ("deleted", "")
+    assert deleted["deleted_at"]
+    shown = chat(lambda c: c.get_message(sent["id"], show_deleted_message=True))["message"]
+    assert shown["text"] == "helloworld"
+    restored = chat(lambda c: c.undelete_message(sent["id"], "sat"))["message"]
+    assert (restored["type"], restored["text"]) == ("regular", "helloworld")
+    assert "deleted_at" not in restored
+    error = chat.fails(lambda c: c.undelete_message(sent["id"], "sat"))
+    assert error_body(error) == stream_error(
+        "UndeleteMessage", 4, 400, f"message {sent['id']} is not deleted"
+    )
+    chat(lambda c: c.delete_message(sent["id"], hard=True))
+    assert chat.fails(lambda c: c.get_message(sent["id"])).status_code == 404
+    assert chat.fails(lambda c: c.undelete_message(sent["id"], "sat")).status_code == 404
+
+
+def test_undelete_by_an_unknown_user_is_refused(chat: Api) -> None:
+    sent = _send(chat, "x")
+    chat(lambda c: c.delete_message(sent["id"]))
+    error = chat.fails(lambda c: c.undelete_message(sent["id"], "ghost"))
+    assert error_body(error) == stream_error(
+        "UndeleteMessage", 4, 400, "the user ghost does not exist"
+    )
+
+
+# -- translation and history ---------------------------------------------------------
+
+
+def test_translate_is_deterministic_and_follows_edits(chat: Api) -> None:
+    sent = _send(chat, "hello world")
+    translated = chat(lambda c: c.translate_message(sent["id"], "hu"))["message"]
+    assert translated["i18n"] == {"language": "en", "hu_text": "[hu] hello world"}
+    chat(lambda c: c.update_message({"id": sent["id"], "text": "bye", "user_id": "amr"}))
+    assert chat(lambda c: c.get_message(sent["id"]))["message"]["i18n"]["hu_text"] == "[hu] bye"
+    error = chat.fails(lambda c: c.translate_message(sent["id"], "xx"))
+    assert error_body(error) == stream_error(
+        "TranslateMessage", 4, 400, 'language "xx" is not supported'
+    )
+
+
+def test_message_history_lists_earlier_versions_newest_first_with_a_cursor(chat: Api) -> None:
+    sent = _send(chat, "helloworld")
+    for n in range(1, 5):
+        chat(
+            lambda c, n=n: c.update_message(
+                {"id": sent["id"], "text": f"helloworld-{n}", "user_id": "amr"}
+            )
+        )
+    query = {"message_id": {"$eq": sent["id"]}}
+    first = chat(
+        lambda c: c.query_message_history(query, sort=[{"message_updated_at": -1}], limit=1)
+    )
+    assert [v["text"] for v in first["message_history"]] == ["helloworld-3"]
+    second = chat(lambda c: c.query_message_history(query, limit=1, next=first["next"]))
+    assert [v["text"] for v in second["message_history"]] == ["helloworld-2"]
+    assert second["prev"] is not None
+    everything = chat(lambda c: c.query_message_history(query, limit=10))
+    assert [v["text"] for v in everything["message_history"]] == [
+        "helloworld-3",
+        "helloworld-2",
+        "helloworld-1",
+        "helloworld",
+    ]
+    assert everything["next"] is None
+    assert {v["message_updated_by_id"] for v in everything["message_history"]} == {"amr"}
+
+
+def test_a_forged_history_cursor_is_refused(chat: Api) -> None:
+    error = chat.fails(
+        lambda c: c.query_message_history({"message_id": "x"}, limit=1, next="not-a-cursor")
+    )
+    assert error_body(error) == stream_error(
+        "QueryMessageHistory", 4, 400, "next is not a valid pagination cursor"
+    )
+
+
+# -- events ---------------------------------------------------------------------------
+
+
+def test_send_event_answers_the_event_with_its_channel_and_user(chat: Api) -> None:
+    event = chat(
+        lambda c: c.channel("messaging", "c1").send_event(
+            {"type": "friendship_request", "text": "hi"}, "amr"
+        )
+    )["event"]
+    assert event["type"] == "friendship_request"
+    assert event["text"] == "hi"
+    assert (event["cid"], event["channel_type"], event["channel_id"]) == (CID, "messaging", "c1")
+    assert event["user"]["id"] == "amr"
+    typing = chat(
+        lambda c: c.channel("messaging", "c1").send_event({"type": "typing.start"}, "amr")
+    )
+    assert typing["event"]["type"] == "typing.start"
+
+
+def test_an_event_type_stream_sends_itself_is_refused(chat: Api) -> None:
+    error = chat.fails(
+        lambda c: c.channel("messaging", "c1").send_event({"type": "message.new"}, "amr")
+    )
+    assert error_body(error) == stream_error(
+        "SendEvent", 18, 400, 'event type "message.new" is reserved for events Stream sends'
+    )
+
+
+def test_send_user_custom_event_needs_an_existing_user(chat: Api) -> None:
+    chat(lambda c: c.send_user_custom_event("amr", {"type": "friendship_request"}))
+    error = chat.fails(lambda c: c.send_user_custom_event("ghost", {"type": "x"}))
+    assert error_body(error) == stream_error(
+        "SendUserCustomEvent", 16, 404, "user ghost does not exist"
+    )
