@@ -1,16 +1,20 @@
 """The chat scenarios have teeth: every known-bad chat (a bug of the old chat API, B3)
-fails exactly the scenarios named for it, and the reference passes them all."""
+fails exactly the scenarios named for it, and the reference passes them all, in-process
+and as an http target."""
 
 from __future__ import annotations
 
 import pytest
 
+from chatgate.fixtures.chat import SERVED
 from chatgate.fixtures.targets.chat_mutants import CHAT_MUTANTS
 from chatgate.fixtures.targets.runner import Outcomes, survivors
 
 
-def test_the_reference_chat_passes_every_scenario(chat_outcomes: Outcomes) -> None:
-    reference = chat_outcomes["reference"]
+@pytest.mark.parametrize("target", ["reference", SERVED])
+def test_the_reference_chat_passes_every_scenario(chat_outcomes: Outcomes, target: str) -> None:
+    """In-process and as an http target (the path a team's backend takes) alike."""
+    reference = chat_outcomes[target]
     assert reference["failed"] == set()
     assert reference["skipped"] == set()
     assert len(reference["passed"]) >= 90
