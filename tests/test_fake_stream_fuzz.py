@@ -535,6 +535,10 @@ BODY_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "language": st.sampled_from(("hu", "fr", "en", "xx", "")),
     "filter": filters,
     "next": st.sampled_from(("", "e30", "eyJvZmZzZXQiOjEsInNvcnQiOltdfQ")) | texts,
+    "thread_id": message_ids,
+    "latest_delivered_messages": st.lists(
+        plausible(st.fixed_dictionaries({"cid": cids, "id": message_ids})), max_size=3
+    ),
     "event": st.fixed_dictionaries(
         {"type": plausible(st.sampled_from(("typing.start", "custom", "message.new", "")))},
         optional={"user_id": user_ids, "text": texts},
@@ -567,6 +571,10 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
     "TranslateMessage": ("language",),
     "QueryMessageHistory": ("filter", "sort", "limit", "next"),
     "SendEvent": ("event",),
+    "MarkUnread": ("user_id", "message_id", "thread_id"),
+    "MarkChannelsRead": ("user",),
+    "UnreadCountsBatch": ("user_ids",),
+    "MarkDelivered": ("latest_delivered_messages", "user_id"),
     "SendUserCustomEvent": ("event",),
     "UpdateMessage": ("message",),
     "DeleteMessage": ("delete_for_me", "user"),
@@ -596,6 +604,13 @@ MINIMAL_BODIES: dict[str, dict[str, Any]] = {
     "QueryMessageHistory": {"filter": {}},
     "SendEvent": {"event": {"type": "custom", "user_id": "amr"}},
     "SendUserCustomEvent": {"event": {"type": "custom"}},
+    "MarkUnread": {"user_id": "amr", "message_id": "fixed-id"},
+    "MarkChannelsRead": {"user_id": "amr"},
+    "UnreadCountsBatch": {"user_ids": ["amr", "bob", "ghost"]},
+    "MarkDelivered": {
+        "user_id": "amr",
+        "latest_delivered_messages": [{"cid": "messaging:general", "id": "fixed-id"}],
+    },
 }
 
 
@@ -1144,6 +1159,7 @@ REQUIRED_KEYS: tuple[tuple[str, str, type], ...] = (
     ("TranslateMessage", "language", str),
     ("QueryMessageHistory", "filter", dict),
     ("SendEvent", "event", dict),
+    ("UnreadCountsBatch", "user_ids", list),
     ("SendUserCustomEvent", "event", dict),
 )
 _PATH_FOR = {
@@ -1250,6 +1266,10 @@ EXPECT_SUCCESS = {
     "QueryMessageHistory",
     "SendEvent",
     "SendUserCustomEvent",
+    "MarkUnread",
+    "MarkChannelsRead",
+    "UnreadCountsBatch",
+    "MarkDelivered",
     "GetApp",
     "ListChannelTypes",
     "GetChannelType",

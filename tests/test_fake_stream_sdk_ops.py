@@ -339,3 +339,68 @@ def test_send_user_custom_event_needs_an_existing_user(chat: Api) -> None:
     assert error_body(error) == stream_error(
         "SendUserCustomEvent", 16, 404, "user ghost does not exist"
     )
+
+
+# -- reads and unread counts ------------------------------------------------------------
+
+
+def test_unread_counts_follow_messages_reads_and_threads(chat: Api) -> None:
+    parent = _send(chat, "helloworld", "lolo")
+    counts = chat(lambda c: c.unread_counts("amr"))
+    assert counts["total_unread_count"] == 1
+    assert [c["channel_id"] for c in counts["channels"]] == [CID]
+    assert counts["channel_type"] == [
+        {"channel_type": "messaging", "channel_count": 1, "unread_count": 1}
+    ]
+    _send(chat, "reply", "amr", message={"parent_id": parent["id"]})
+    _send(chat, "reply", "lolo", message={"parent_id": parent["id"]})
+    counts = chat(lambda c: c.unread_counts("amr"))
+    assert counts["total_unread_threads_count"] == 1
+    assert [t["parent_message_id"] for t in counts["threads"]] == [parent["id"]]
+    assert counts["total_unread_count"] == 1  # replies not shown in the channel do not count
+    chat(lambda c: _c1(c).mark_read("amr", thread_id=parent["id"]))
+    assert chat(lambda c: c.unread_counts("amr"))["total_unread_threads_count"] == 0
+
+
+def test_mark_all_read_reads_every_channel_of_the_user(chat: Api) -> None:
+    chat(lambda c: c.channel("messaging", "c2", {"members": ["sat", "amr"]}).create("sat"))
+    _send(chat, "one", "sat")
+    chat(lambda c: c.channel("messaging", "c2").send_message({"text": "two"}, "sat"))
+    assert _unread(chat, "amr") == 2
+    chat(lambda c: c.mark_all_read("amr"))
+    assert _unread(chat, "amr") == 0
+    assert _unread(chat, "lolo") == 1
+
+
+def test_mark_unread_counts_from_the_message_on(chat: Api) -> None:
+    first = _send(chat, "one", "sat")
+    second = _send(chat, "two", "sat")
+    _send(chat, "three", "sat")
+    chat(lambda c: _c1(c).mark_read("amr"))
+    chat(lambda c: _c1(c).mark_unread("amr", message_id=second["id"]))
+    assert _unread(chat, "amr") == 2
+    read = next(r for r in chat(lambda c: _c1(c).query())["read"] if r["user"]["id"] == "amr")
+    assert read["last_read_message_id"] == first["id"]
+    error = chat.fails(lambda c: _c1(c).mark_unread("amr"))
+    assert error_body(error) == stream_error(
+        "MarkUnread", 4, 400, "either message_id or thread_id must be provided"
+    )
+
+
+def test_unread_counts_batch_answers_per_known_user(chat: Api) -> None:
+    _send(chat, "hello", "sat")
+    counts = chat(lambda c: c.unread_counts_batch(["amr", "lolo", "ghost"]))["counts_by_user"]
+    assert set(counts) == {"amr", "lolo"}  # an unknown user is left out (docs)
+    assert counts["amr"]["total_unread_count"] == 1
+    single = dict(chat(lambda c: c.unread_counts("amr")))
+    assert single.pop("duration")
+    assert counts["amr"] == single
+
+
+def test_mark_delivered_shows_in_the_read_state(chat: Api) -> None:
+    sent = _send(chat, "hello", "sat")
+    chat(lambda c: c.mark_delivered_simple("amr", sent["id"], CID))
+    chat(lambda c: c.mark_delivered_simple("amr", "made-up-id", CID))  # ignored, as live
+    read = next(r for r in chat(lambda c: _c1(c).query())["read"] if r["user"]["id"] == "amr")
+    assert read["last_delivered_message_id"] == sent["id"]
+    assert read["last_delivered_at"]

@@ -68,6 +68,8 @@ class Read:
     last_read: datetime
     unread_messages: int = 0
     last_read_message_id: str | None = None
+    last_delivered_at: datetime | None = None
+    last_delivered_message_id: str | None = None
 
 
 @dataclass
@@ -240,6 +242,8 @@ class AppState:
         self.messages: dict[str, Message] = {}
         self.tasks: dict[str, Task] = {}
         self.message_history: list[MessageVersion] = []
+        # Thread read state: parent message id -> participant user id -> read.
+        self.thread_reads: dict[str, dict[str, Read]] = {}
         self.propagation = Propagation()
         # reactions per message id, in arrival order
         self.reactions: dict[str, list[Reaction]] = {}
@@ -312,8 +316,23 @@ class AppState:
         parent = self.messages.get(message.parent_id) if message.parent_id else None
         if parent is not None:
             parent.reply_count += 1
+            self._count_thread_unread(parent, message)
         if parent is None or message.show_in_channel:
             self._count_unread(channel, message)
+
+    def _count_thread_unread(self, parent: Message, reply: Message) -> None:
+        """The parent's author and every replier take part in a thread; a reply is
+        unread for the others and reads the thread for its author."""
+        reads = self.thread_reads.setdefault(parent.id, {})
+        reads.setdefault(parent.user_id, Read(last_read=parent.created_at))
+        reads.setdefault(reply.user_id, Read(last_read=reply.created_at))
+        for user_id, read in reads.items():
+            if user_id == reply.user_id:
+                read.last_read = reply.created_at
+                read.unread_messages = 0
+                read.last_read_message_id = reply.id
+            else:
+                read.unread_messages += 1
 
     def record_version(self, message: Message, updated_by_id: str | None) -> None:
         """Keep the message as it is now in its history, before an update changes it."""

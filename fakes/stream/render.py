@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from .clock import stream_time
-from .models import AppState, Channel, Member, Message, Reaction, Role, Task, User
+from .models import AppState, Channel, Member, Message, Reaction, Read, Role, Task, User
 
 
 def _time(value: Any) -> Any:
@@ -224,22 +224,25 @@ def channel_state(
         "messages": [message(app, m) for m in latest],
         "pinned_messages": [message(app, m) for m in pinned],
         "threads": [],
-        "read": [
-            {
-                "user": user_ref(app, uid),
-                "last_read": stream_time(read.last_read),
-                "unread_messages": read.unread_messages,
-                **(
-                    {"last_read_message_id": read.last_read_message_id}
-                    if read.last_read_message_id
-                    else {}
-                ),
-            }
-            for uid, read in record.reads.items()
-        ],
+        "read": [_read(app, uid, read) for uid, read in record.reads.items()],
         "watcher_count": 0,
         "watchers": [],
     }
+
+
+def _read(app: AppState, user_id: str, record: Read) -> dict[str, Any]:
+    """A member's read state; the message ids and delivery only once they are known."""
+    body: dict[str, Any] = {
+        "user": user_ref(app, user_id),
+        "last_read": stream_time(record.last_read),
+        "unread_messages": record.unread_messages,
+    }
+    if record.last_read_message_id:
+        body["last_read_message_id"] = record.last_read_message_id
+    if record.last_delivered_message_id:
+        body["last_delivered_message_id"] = record.last_delivered_message_id
+    _stamp(body, last_delivered_at=record.last_delivered_at)
+    return body
 
 
 def task(record: Task) -> dict[str, Any]:

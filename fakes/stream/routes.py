@@ -94,6 +94,12 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/channels/delete", "DeleteChannels", channels.delete_channels),
     Route("POST", "/channels/{type}/{id}/read", "MarkRead", reads.mark_read, client_side=True),
     Route("GET", "/unread", "UnreadCounts", reads.unread_counts, client_side=True),
+    Route("POST", "/unread_batch", "UnreadCountsBatch", reads.unread_counts_batch),
+    Route("POST", "/channels/read", "MarkChannelsRead", reads.mark_all_read, client_side=True),
+    Route("POST", "/channels/delivered", "MarkDelivered", reads.mark_delivered, client_side=True),
+    Route(
+        "POST", "/channels/{type}/{id}/unread", "MarkUnread", reads.mark_unread, client_side=True
+    ),
     # messages
     Route(
         "POST",

@@ -61,3 +61,8 @@ OFFSET_WITH_CURSOR = "cannot use offset with sort or next parameters"  # the SDK
 # Events (handlers/events.py). UNCONFIRMED texts.
 EVENT_TYPE_RESERVED = 'event type "{type}" is reserved for events Stream sends'
 CHANNEL_FEATURE_DISABLED = "{feature} are disabled for channel type {channel_type}"
+
+# Reads (handlers/reads.py). UNCONFIRMED texts.
+MESSAGE_NOT_IN_CHANNEL = "message {message_id} does not exist in channel {cid}"
+THREAD_NOT_FOUND = "thread {thread_id} does not exist"
+MARK_UNREAD_TARGET = "either message_id or thread_id must be provided"

@@ -1,36 +1,65 @@
-"""Read state: mark read, and unread counts."""
+"""Read state: mark read (a channel, a thread, everything), mark unread, delivery
+receipts, and unread counts for one user or a batch, all from the stored messages."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from .. import texts
 from ..call import Call
 from ..clock import stream_time
-from ..errors import input_error
-from ..models import Read
+from ..errors import input_error, not_found
+from ..models import AppState, Channel, Message, Read
 from ..permissions import acting_user, require_channel_access
 from ..render import user_ref
-from ..validation import optional
+from ..validation import MAX_BATCH, check_batch, check_user_id, expect, optional, required
+
+# Stream returns "the last 100 unread channels, sorted by last_message_at" (docs unread.md).
+MAX_UNREAD_CHANNELS = 100
+
+
+def _channel_message(app: AppState, channel: Channel, message_id: str) -> Message:
+    message = app.messages.get(message_id)
+    if message is None or message.cid != channel.cid:
+        raise input_error(
+            texts.MESSAGE_NOT_IN_CHANNEL.format(cid=channel.cid, message_id=message_id)
+        )
+    return message
+
+
+def _thread_read(app: AppState, thread_id: str, user_id: str, now: datetime) -> Read:
+    if thread_id not in app.messages:
+        raise input_error(texts.THREAD_NOT_FOUND.format(thread_id=thread_id))
+    return app.thread_reads.setdefault(thread_id, {}).setdefault(user_id, Read(last_read=now))
+
+
+def _read_all(read: Read, now: datetime, last_message_id: str | None) -> None:
+    read.last_read = now
+    read.unread_messages = 0
+    read.last_read_message_id = last_message_id
 
 
 def mark_read(call: Call) -> dict[str, Any]:
-    """POST /channels/{type}/{id}/read (MarkRead): the user has read up to now (or a message)."""
+    """POST /channels/{type}/{id}/read (MarkRead): the user has read the channel up to now
+    (or a message), or, with `thread_id`, that thread."""
     app = call.app
     channel = call.channel()
     user_id = acting_user(call, call.body)
     require_channel_access(call, channel)
     message_id = optional(call.body, "message_id", str)
-    if message_id is not None and (
-        message_id not in app.messages or app.messages[message_id].cid != channel.cid
-    ):
-        raise input_error(f"message {message_id} does not exist in channel {channel.cid}")
+    if message_id is not None:
+        _channel_message(app, channel, message_id)
+    thread_id = optional(call.body, "thread_id", str)
     now = call.now
-    read = channel.reads.setdefault(user_id, Read(last_read=now))
-    read.last_read = now
-    read.unread_messages = 0
-    read.last_read_message_id = message_id or (
-        channel.message_ids[-1] if channel.message_ids else None
-    )
+    if thread_id is not None:
+        _read_all(_thread_read(app, thread_id, user_id, now), now, None)
+        read = channel.reads.setdefault(user_id, Read(last_read=now))
+    else:
+        read = channel.reads.setdefault(user_id, Read(last_read=now))
+        _read_all(
+            read, now, message_id or (channel.message_ids[-1] if channel.message_ids else None)
+        )
     return {
         "event": {
             "type": "message.read",
@@ -40,14 +69,98 @@ def mark_read(call: Call) -> dict[str, Any]:
             "channel_id": channel.id,
             "created_at": stream_time(now),
             "last_read_message_id": read.last_read_message_id,
+            **({"thread_id": thread_id} if thread_id is not None else {}),
         }
     }
 
 
-def unread_counts(call: Call) -> dict[str, Any]:
-    """GET /unread?user_id= (UnreadCounts): totals and per channel for one user."""
+def _counted(channel: Channel, message: Message) -> bool:
+    """A message that counts as unread in its channel: shown there, not pending or deleted."""
+    return (
+        not message.pending
+        and message.deleted_at is None
+        and (message.parent_id is None or bool(message.show_in_channel))
+        and (channel.truncated_at is None or message.created_at > channel.truncated_at)
+    )
+
+
+def mark_unread(call: Call) -> dict[str, Any]:
+    """POST /channels/{type}/{id}/unread (MarkUnread): `message_id` and every later message
+    are unread again; with `thread_id`, the thread's replies by others are.
+
+    UNCONFIRMED: the live counts (whether the user's own later messages count).
+    """
     app = call.app
-    user_id = acting_user(call, {"user_id": call.query.get("user_id")})
+    channel = call.channel()
+    user_id = acting_user(call, call.body)
+    require_channel_access(call, channel)
+    message_id = optional(call.body, "message_id", str)
+    thread_id = optional(call.body, "thread_id", str)
+    if (message_id is None) == (thread_id is None):
+        raise input_error(texts.MARK_UNREAD_TARGET)
+    if thread_id is not None:
+        read = _thread_read(app, thread_id, user_id, call.now)
+        replies = [m for m in app.messages.values() if m.parent_id == thread_id and not m.pending]
+        read.unread_messages = sum(m.user_id != user_id and m.deleted_at is None for m in replies)
+        return {}
+    first = _channel_message(app, channel, message_id or "")
+    messages = [app.messages[mid] for mid in channel.message_ids if mid in app.messages]
+    counted = [m for m in messages if _counted(channel, m)]
+    earlier = [m for m in counted if m.seq < first.seq]
+    read = channel.reads.setdefault(user_id, Read(last_read=first.created_at))
+    read.unread_messages = sum(m.seq >= first.seq for m in counted)
+    read.last_read = earlier[-1].created_at if earlier else channel.created_at
+    read.last_read_message_id = earlier[-1].id if earlier else None
+    return {}
+
+
+def mark_all_read(call: Call) -> dict[str, Any]:
+    """POST /channels/read (MarkChannelsRead): every channel of the user is read now."""
+    app = call.app
+    user_id = acting_user(call, call.body)
+    now = call.now
+    for channel in app.channels.values():
+        if channel.deleted_at is None and user_id in channel.members:
+            read = channel.reads.setdefault(user_id, Read(last_read=now))
+            _read_all(read, now, channel.message_ids[-1] if channel.message_ids else None)
+    return {}
+
+
+def mark_delivered(call: Call) -> dict[str, Any]:
+    """POST /channels/delivered (MarkDelivered): delivery receipts, shown in the channel's
+    `read` state as `last_delivered_at` / `last_delivered_message_id`.
+
+    UNCONFIRMED: a message id the channel does not hold is accepted and ignored (the
+    SDK's own test sends made-up ids and expects success).
+    """
+    app, body = call.app, call.body
+    user_id = acting_user(call, {"user_id": call.query.get("user_id"), **body})
+    receipts = required(body, "latest_delivered_messages", list)
+    if not receipts:
+        raise input_error(texts.REQUIRED_FIELD.format(path="latest_delivered_messages"))
+    check_batch(receipts, "latest_delivered_messages")
+    found: list[tuple[Channel, Message | None]] = []
+    for index, item in enumerate(receipts):
+        path = f"latest_delivered_messages[{index}]"
+        expect(item, dict, path)
+        cid = required(item, "cid", str, f"{path}.cid")
+        message_id = required(item, "id", str, f"{path}.id")
+        channel = app.live_channel(cid)
+        if channel is None:
+            raise not_found(texts.CHANNEL_NOT_FOUND.format(cid=cid))
+        message = app.messages.get(message_id)
+        found.append((channel, message if message is not None and message.cid == cid else None))
+    now = call.now
+    for channel, message in found:
+        if message is not None and user_id in channel.members:
+            read = channel.reads.setdefault(user_id, Read(last_read=channel.created_at))
+            read.last_delivered_at = now
+            read.last_delivered_message_id = message.id
+    return {}
+
+
+def _unread_counts(app: AppState, user_id: str) -> dict[str, Any]:
+    """A user's unread channels (the latest 100 by last message), per type, and threads."""
     channels = []
     by_type: dict[str, dict[str, Any]] = {}
     for channel in app.channels.values():
@@ -55,22 +168,72 @@ def unread_counts(call: Call) -> dict[str, Any]:
             continue
         read = channel.reads.get(user_id)
         unread = read.unread_messages if read else 0
-        channels.append(
-            {
-                "channel_id": channel.cid,
-                "unread_count": unread,
-                "last_read": stream_time(read.last_read if read else channel.created_at),
-            }
-        )
         summary = by_type.setdefault(
             channel.type, {"channel_type": channel.type, "channel_count": 0, "unread_count": 0}
         )
+        if not unread:
+            continue
         summary["channel_count"] += 1
         summary["unread_count"] += unread
+        channels.append(
+            (
+                channel.last_message_at or channel.created_at,
+                {
+                    "channel_id": channel.cid,
+                    "unread_count": unread,
+                    "last_read": stream_time(read.last_read if read else channel.created_at),
+                },
+            )
+        )
+    channels.sort(key=lambda pair: pair[0], reverse=True)
+    threads = [
+        {
+            "parent_message_id": parent_id,
+            "unread_count": read.unread_messages,
+            "last_read": stream_time(read.last_read),
+            "last_read_message_id": read.last_read_message_id,
+        }
+        for parent_id, reads in app.thread_reads.items()
+        if (read := reads.get(user_id)) is not None
+        and read.unread_messages
+        and _live_thread(app, parent_id)
+    ]
     return {
-        "total_unread_count": sum(c["unread_count"] for c in channels),
-        "total_unread_threads_count": 0,
-        "channels": channels,
-        "channel_type": list(by_type.values()),
-        "threads": [],
+        "total_unread_count": sum(c["unread_count"] for _, c in channels),
+        "total_unread_threads_count": len(threads),
+        "channels": [c for _, c in channels[:MAX_UNREAD_CHANNELS]],
+        "channel_type": [s for s in by_type.values() if s["channel_count"]],
+        "threads": threads,
+    }
+
+
+def _live_thread(app: AppState, parent_id: str) -> bool:
+    parent = app.messages.get(parent_id)
+    return (
+        parent is not None
+        and parent.deleted_at is None
+        and app.live_channel(parent.cid) is not None
+    )
+
+
+def unread_counts(call: Call) -> dict[str, Any]:
+    """GET /unread?user_id= (UnreadCounts): totals, per channel and type, and threads."""
+    user_id = acting_user(call, {"user_id": call.query.get("user_id")})
+    return _unread_counts(call.app, user_id)
+
+
+def unread_counts_batch(call: Call) -> dict[str, Any]:
+    """POST /unread_batch (UnreadCountsBatch): the same per user; a user Stream cannot
+    find is left out of `counts_by_user` (docs unread.md)."""
+    app = call.app
+    user_ids = required(call.body, "user_ids", list)
+    check_batch(user_ids, "user_ids", MAX_BATCH)
+    if not user_ids:
+        raise input_error(texts.REQUIRED_FIELD.format(path="user_ids"))
+    for index, user_id in enumerate(user_ids):
+        check_user_id(user_id, f"user_ids[{index}]")
+    return {
+        "counts_by_user": {
+            uid: _unread_counts(app, uid) for uid in user_ids if app.live_user(uid) is not None
+        }
     }
