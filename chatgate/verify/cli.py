@@ -34,6 +34,7 @@ FAILED_RUN = 1
 PYTEST_FAILED = 3
 PREFLIGHT_FAILED = 6  # as chatgate.fixtures.targets.preflight
 NO_TESTS = 5  # pytest's own "no tests collected"
+PYTEST_USAGE_ERROR = 4  # pytest's own: e.g. an unknown tag in --tags
 REPORT_WIDTH = 120
 
 
@@ -264,6 +265,11 @@ def _answer(status: int, args: argparse.Namespace, chosen: list[Suite]) -> int:
     if status == PREFLIGHT_FAILED:
         print(f"chatgate verify: the preflight failed:\n{_tail(log, 15)}", file=sys.stderr)
         return PREFLIGHT_FAILED
+    if status == PYTEST_USAGE_ERROR:
+        errors = [line for line in _tail(log, 40).splitlines() if line.startswith("ERROR:")]
+        said = errors[-1].removeprefix("ERROR:").strip() if errors else _tail(log, 5)
+        print(f"chatgate verify: error: {said}", file=sys.stderr)
+        return USAGE_ERROR
     if status == NO_TESTS:
         print(f"chatgate verify: error: no scenario matches --tags {args.tags!r}", file=sys.stderr)
         return USAGE_ERROR

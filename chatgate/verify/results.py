@@ -75,12 +75,18 @@ def _tags(raw: Iterable[dict[str, Any]]) -> tuple[str, ...]:
     return tuple(str(t["name"]).lstrip("@") for t in raw)
 
 
+WHY_LINES = 12
+
+
 def _why(message: str | None) -> str | None:
-    """The first meaningful lines of a failure message, not a traceback."""
+    """What a failure says, not its traceback: pytest's `E` lines when there are, else the
+    first lines of the message."""
     if not message:
         return None
     lines = [line.rstrip() for line in message.strip().splitlines() if line.strip()]
-    return "\n".join(lines[:12])
+    said = [line[1:].strip() for line in lines if line.startswith("E ")]
+    said = [line for line in said if line not in ("assert False", "assert None")]
+    return "\n".join((said or lines)[:WHY_LINES])
 
 
 def read(cucumber: list[dict[str, Any]], junit_xml: str) -> list[ScenarioOutcome]:
