@@ -708,6 +708,8 @@ query_payload_objects = st.fixed_dictionaries(
         "offset": limits,
         "include_deactivated_users": plausible(st.booleans()),
         "presence": st.booleans(),
+        "query": plausible(texts),
+        "message_filter_conditions": plausible(filters),
     },
 )
 payloads = mostly(
@@ -745,7 +747,7 @@ QUERY_HINTS: dict[str, tuple[str, ...]] = {
     "Unban": ("target_user_id",),
 }
 QUERY_JUNK = ("", "&", "&&=&", "=x", "%%%", "a=%zz", "api_key", "x=1=2", ";a=b", "a=1&a=2")
-PAYLOAD_ROUTES = {"QueryUsers", "QueryBannedUsers"}
+PAYLOAD_ROUTES = {"QueryUsers", "QueryBannedUsers", "Search"}
 _extra_query_keys = st.lists(st.sampled_from(tuple(QUERY_VALUES)) | st.text(max_size=5), max_size=2)
 _any_query_value = st.text(max_size=8)
 

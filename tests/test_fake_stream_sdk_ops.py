@@ -404,3 +404,70 @@ def test_mark_delivered_shows_in_the_read_state(chat: Api) -> None:
     read = next(r for r in chat(lambda c: _c1(c).query())["read"] if r["user"]["id"] == "amr")
     assert read["last_delivered_message_id"] == sent["id"]
     assert read["last_delivered_at"]
+
+
+# -- search ---------------------------------------------------------------------------
+
+WORD = "supercalifragilisticexpialidocious"
+
+
+def test_search_matches_whole_words_of_a_query(chat: Api) -> None:
+    long = _send(chat, f"How many syllables are there in {WORD}?")
+    short = _send(chat, "Does 'cious' count as one or two?")
+    found = chat(lambda c: c.search({"type": "messaging"}, WORD, limit=2, offset=0))["results"]
+    assert [r["message"]["id"] for r in found] == [long["id"]]
+    assert found[0]["message"]["channel"]["cid"] == CID
+    found = chat(lambda c: c.search({"type": "messaging"}, "cious", limit=12, offset=0))
+    assert [r["message"]["id"] for r in found["results"]] == [short["id"]]
+
+
+def test_search_with_message_filters_and_channel_filters(chat: Api) -> None:
+    chat(lambda c: c.channel("team", "t1", {"members": ["amr"]}).create("sat"))
+    chat(lambda c: c.channel("team", "t1").send_message({"text": f"{WORD} in a team"}, "amr"))
+    hit = _send(chat, f"{WORD} with a flag", message={"priority": 2})
+    _send(chat, f"{WORD} without", message={"priority": 1})
+    found = chat(
+        lambda c: c.search(
+            {"type": "messaging"}, {"text": {"$q": WORD}, "priority": {"$gt": 1}}, limit=5
+        )
+    )["results"]
+    assert [r["message"]["id"] for r in found] == [hit["id"]]
+    everywhere = chat(lambda c: c.search({"members": {"$in": ["amr"]}}, WORD))["results"]
+    assert len(everywhere) == 3
+
+
+def test_search_sorts_and_pages_with_next_and_previous_cursors(chat: Api) -> None:
+    ids = [_send(chat, f"{WORD} {n}", message={"id": f"{n}-{WORD}"})["id"] for n in range(3)]
+    first = chat(
+        lambda c: c.search({"type": "messaging"}, WORD, sort=[{"created_at": -1}], limit=2)
+    )
+    assert [r["message"]["id"] for r in first["results"]] == [ids[2], ids[1]]
+    assert first["previous"] is None
+    second = chat(lambda c: c.search({"type": "messaging"}, WORD, limit=2, next=first["next"]))
+    assert [r["message"]["id"] for r in second["results"]] == [ids[0]]
+    assert second["next"] is None
+    back = chat(lambda c: c.search({"type": "messaging"}, WORD, limit=2, next=second["previous"]))
+    assert [r["message"]["id"] for r in back["results"]] == [ids[2], ids[1]]
+
+
+def test_search_leaves_out_deleted_pending_and_unreadable_messages(chat: Api) -> None:
+    gone = _send(chat, f"{WORD} gone")
+    chat(lambda c: c.delete_message(gone["id"]))
+    _send(chat, f"{WORD} pending", pending=True)
+    kept = _send(chat, f"{WORD} kept")
+    found = chat(lambda c: c.search({"cid": CID}, WORD))["results"]
+    assert [r["message"]["id"] for r in found] == [kept["id"]]
+
+
+def test_search_needs_a_channel_filter_and_one_of_query_or_message_filters(chat: Api) -> None:
+    error = chat.fails(lambda c: c.search({}, WORD))
+    assert error_body(error) == stream_error(
+        "Search", 4, 400, "filter_conditions is a required field"
+    )
+    error = chat.fails(lambda c: c.get("search", {"payload": '{"filter_conditions": {"a": 1}}'}))
+    assert error_body(error) == stream_error(
+        "Search",
+        4,
+        400,
+        "either query or message_filter_conditions must be provided, not both",
+    )

@@ -17,7 +17,7 @@ Document = Mapping[str, Any]
 Predicate = Callable[[Document], bool]
 
 _MISSING = object()
-_WORD_SPLIT = re.compile(r"[\s_\-@.]+")
+_WORD_SPLIT = re.compile(r"[\W_]+")
 
 
 def _lookup(doc: Document, field: str) -> Any:
@@ -86,6 +86,21 @@ def _autocomplete(value: Any, target: Any) -> bool:
     )
 
 
+def _full_text(value: Any, target: Any) -> bool:
+    """$q: every word of the query is a word of the text, case-insensitively.
+
+    UNCONFIRMED: Stream's full-text search also stems and scores; the fake matches
+    whole words only, all of them.
+    """
+    if not isinstance(target, str):
+        raise input_error("$q operator expects a string")
+    if value is _MISSING or not isinstance(value, str):
+        return False
+    words = set(_WORD_SPLIT.split(value.lower()))
+    wanted = [word for word in _WORD_SPLIT.split(target.lower()) if word]
+    return bool(wanted) and all(word in words for word in wanted)
+
+
 def _exists(value: Any, target: Any) -> bool:
     if not isinstance(target, bool):
         raise input_error("$exists operator only support boolean values")
@@ -107,7 +122,7 @@ _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "$in": _in,
     "$nin": lambda v, t: not _in(v, t),
     "$autocomplete": _autocomplete,
-    "$q": _autocomplete,
+    "$q": _full_text,
     "$exists": _exists,
     "$contains": _contains,
 }

@@ -63,7 +63,6 @@ NOT_YET: frozenset[str] = frozenset(
         "StreamChat.query_threads",
         "StreamChat.remove_segment_targets",
         "StreamChat.run_message_action",
-        "StreamChat.search",
         "StreamChat.segment_target_exists",
         "StreamChat.send_file",
         "StreamChat.set_guest_user",

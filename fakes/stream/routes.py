@@ -11,7 +11,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from .call import Call
-from .handlers import app, channels, events, messages, moderation, reactions, reads, roles, users
+from .handlers import (
+    app,
+    channels,
+    events,
+    messages,
+    moderation,
+    reactions,
+    reads,
+    roles,
+    search,
+    users,
+)
 
 Handler = Callable[[Call], dict[str, Any]]
 
@@ -169,6 +180,7 @@ ROUTES: tuple[Route, ...] = (
         reactions.get_replies,
         client_side=True,
     ),
+    Route("GET", "/search", "Search", search.search, client_side=True),
     # moderation
     Route("POST", "/moderation/ban", "Ban", moderation.ban_user),
     Route("DELETE", "/moderation/ban", "Unban", moderation.unban_user),

@@ -66,3 +66,6 @@ CHANNEL_FEATURE_DISABLED = "{feature} are disabled for channel type {channel_typ
 MESSAGE_NOT_IN_CHANNEL = "message {message_id} does not exist in channel {cid}"
 THREAD_NOT_FOUND = "thread {thread_id} does not exist"
 MARK_UNREAD_TARGET = "either message_id or thread_id must be provided"
+
+# Search (handlers/search.py). UNCONFIRMED text.
+SEARCH_QUERY_OR_FILTER = "either query or message_filter_conditions must be provided, not both"
