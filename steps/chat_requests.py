@@ -4,6 +4,8 @@ conversation) and the check that a refused request wrote nothing."""
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from typing import Any
 
 from pytest_bdd import given, parsers, then, when
@@ -59,17 +61,20 @@ def reads_others_history(
 
 def _fill(chat: ChatDriver, state: ChatScenario, text: str) -> str:
     """A path or body of the features with its {placeholders} filled in."""
-    filled = {
-        **{alias.lower(): str(user.id) for alias, user in chat.users.items()},
-        "conversation": str(state.conversation("Alice", "Bob")),
-        "call": str(state.call or NOBODY),
-        "nobody": str(NOBODY),
-        "long_text": "x" * 4001,
-        "long_query": "q" * 101,
+    values: dict[str, Callable[[], object]] = {
+        "conversation": lambda: state.conversation("Alice", "Bob"),
+        "group": lambda: state.conversation("Alice", group="Study group"),
+        "call": lambda: state.call or NOBODY,
+        "nobody": lambda: NOBODY,
+        "long_text": lambda: "x" * 4001,
+        "long_query": lambda: "q" * 101,
     }
-    for key, replacement in filled.items():
-        text = text.replace("{" + key + "}", replacement)
-    return text
+
+    def filled(found: re.Match[str]) -> str:
+        key = found[1]
+        return str(values[key]() if key in values else chat.user(key.capitalize()).id)
+
+    return re.sub(r"\{(\w+)\}", filled, text)
 
 
 def _raw(text: str) -> tuple[Any, bytes | None]:
