@@ -536,6 +536,8 @@ BODY_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "filter": filters,
     "next": st.sampled_from(("", "e30", "eyJvZmZzZXQiOjEsInNvcnQiOltdfQ")) | texts,
     "thread_id": message_ids,
+    "channel_cid": cids,
+    "expiration": limits,
     "latest_delivered_messages": st.lists(
         plausible(st.fixed_dictionaries({"cid": cids, "id": message_ids})), max_size=3
     ),
@@ -572,6 +574,8 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
     "QueryMessageHistory": ("filter", "sort", "limit", "next"),
     "SendEvent": ("event",),
     "MarkUnread": ("user_id", "message_id", "thread_id"),
+    "MuteChannel": ("user_id", "channel_cid", "expiration"),
+    "UnmuteChannel": ("user_id", "channel_cid"),
     "MarkChannelsRead": ("user",),
     "UnreadCountsBatch": ("user_ids",),
     "MarkDelivered": ("latest_delivered_messages", "user_id"),
@@ -606,6 +610,7 @@ MINIMAL_BODIES: dict[str, dict[str, Any]] = {
     "SendUserCustomEvent": {"event": {"type": "custom"}},
     "MarkUnread": {"user_id": "amr", "message_id": "fixed-id"},
     "MarkChannelsRead": {"user_id": "amr"},
+    "MuteChannel": {"user_id": "amr", "channel_cid": "messaging:general"},
     "UnreadCountsBatch": {"user_ids": ["amr", "bob", "ghost"]},
     "MarkDelivered": {
         "user_id": "amr",
@@ -747,7 +752,7 @@ QUERY_HINTS: dict[str, tuple[str, ...]] = {
     "Unban": ("target_user_id",),
 }
 QUERY_JUNK = ("", "&", "&&=&", "=x", "%%%", "a=%zz", "api_key", "x=1=2", ";a=b", "a=1&a=2")
-PAYLOAD_ROUTES = {"QueryUsers", "QueryBannedUsers", "Search"}
+PAYLOAD_ROUTES = {"QueryUsers", "QueryBannedUsers", "Search", "QueryMessageFlags"}
 _extra_query_keys = st.lists(st.sampled_from(tuple(QUERY_VALUES)) | st.text(max_size=5), max_size=2)
 _any_query_value = st.text(max_size=8)
 
@@ -1272,6 +1277,7 @@ EXPECT_SUCCESS = {
     "MarkChannelsRead",
     "UnreadCountsBatch",
     "MarkDelivered",
+    "MuteChannel",
     "GetApp",
     "ListChannelTypes",
     "GetChannelType",

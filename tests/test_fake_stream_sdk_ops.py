@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -44,6 +45,16 @@ class Api:
     @property
     def state(self) -> AppState:
         return self.state_of()
+
+    @contextmanager
+    def as_user(self, user_id: str) -> Iterator[Api]:
+        """The same client signing with `user_id`'s token (client-side auth) meanwhile."""
+        server_token = self.client.auth_token
+        self.client.auth_token = self.client.create_token(user_id)
+        try:
+            yield self
+        finally:
+            self.client.auth_token = server_token
 
     def fails(self, action: Callable[[Any], Any]) -> StreamAPIException:
         """The SDK's exception for an action the fake refuses."""
@@ -471,3 +482,66 @@ def test_search_needs_a_channel_filter_and_one_of_query_or_message_filters(chat:
         400,
         "either query or message_filter_conditions must be provided, not both",
     )
+
+
+# -- moderation -----------------------------------------------------------------------
+
+
+def test_a_banned_user_cannot_send_with_a_user_token_until_unbanned(chat: Api) -> None:
+    chat(lambda c: c.ban_user("amr", banned_by_id="sat"))
+    with chat.as_user("amr") as amr:
+        error = amr.fails(lambda c: c.channel("messaging", "c1").send_message({"text": "x"}, "amr"))
+    assert error.status_code == 403
+    assert error_body(error) == stream_error(
+        "SendMessage",
+        17,
+        403,
+        "Sorry, you do not have access to this feature. Your account is currently suspended "
+        "from chat.",
+    )
+    chat(lambda c: c.unban_user("amr"))
+    with chat.as_user("amr") as amr:
+        assert _send(amr, "back")["text"] == "back"
+
+
+def test_a_channel_ban_refuses_that_channel_only_and_a_shadow_ban_none(chat: Api) -> None:
+    chat(lambda c: c.channel("messaging", "c2", {"members": ["amr"]}).create("sat"))
+    chat(lambda c: _c1(c).ban_user("amr", banned_by_id="sat"))
+    chat(lambda c: c.shadow_ban("lolo", banned_by_id="sat"))
+    with chat.as_user("amr") as amr:
+        assert amr.fails(lambda c: _c1(c).send_message({"text": "x"}, "amr")).status_code == 403
+        amr(lambda c: c.channel("messaging", "c2").send_message({"text": "ok"}, "amr"))
+    with chat.as_user("lolo") as lolo:
+        assert _send(lolo, "shadowed", "lolo")["shadowed"] is True
+
+
+def test_a_muted_channel_is_found_with_the_muted_filter_until_unmuted(chat: Api) -> None:
+    mute = chat(lambda c: _c1(c).mute("amr", expiration=60_000))["channel_mute"]
+    assert mute["channel"]["cid"] == CID
+    assert mute["user"]["id"] == "amr"
+    assert parse_stream_time(mute["expires"]) - parse_stream_time(mute["created_at"]) == timedelta(
+        minutes=1
+    )
+
+    def muted(flag: bool) -> list[str]:
+        found = chat(lambda c: c.query_channels({"muted": flag}, user_id="amr"))["channels"]
+        return [s["channel"]["cid"] for s in found]
+
+    assert muted(True) == [CID]
+    chat(lambda c: _c1(c).unmute("amr"))
+    assert muted(True) == []
+    error = chat.fails(lambda c: c.channel("messaging", "nope").unmute("amr"))
+    assert error_body(error) == stream_error(
+        "UnmuteChannel", 4, 400, "some channels do not exist or were deleted: (messaging:nope)"
+    )
+
+
+def test_message_flags_are_queried_by_channel_and_by_the_author(chat: Api) -> None:
+    sent = _send(chat, "spam", "lolo")
+    chat(lambda c: c.flag_message(sent["id"], user_id="sat"))
+    by_channel = chat(lambda c: c.query_message_flags({"channel_cid": CID}))["flags"]
+    assert [f["message"]["id"] for f in by_channel] == [sent["id"]]
+    assert by_channel[0]["user"]["id"] == "sat"
+    by_author = chat(lambda c: c.query_message_flags({"user_id": {"$in": ["lolo"]}}))["flags"]
+    assert len(by_author) == 1
+    assert chat(lambda c: c.query_message_flags({"user_id": "amr"}))["flags"] == []

@@ -172,6 +172,15 @@ class Mute:
 
 
 @dataclass
+class ChannelMute:
+    user_id: str
+    cid: str
+    created_at: datetime
+    updated_at: datetime
+    expires: datetime | None = None
+
+
+@dataclass
 class Block:
     user_id: str
     blocked_user_id: str
@@ -249,6 +258,7 @@ class AppState:
         self.reactions: dict[str, list[Reaction]] = {}
         self.bans: list[Ban] = []
         self.mutes: dict[tuple[str, str], Mute] = {}
+        self.channel_mutes: dict[tuple[str, str], ChannelMute] = {}
         self.blocks: dict[tuple[str, str], Block] = {}
         self.flags: list[Flag] = []
         self.settings: dict[str, Any] = {}
@@ -292,6 +302,11 @@ class AppState:
             if ban.channel_cid is None or ban.channel_cid == channel_cid:
                 return ban
         return None
+
+    def channel_muted(self, user_id: str, cid: str) -> bool:
+        """True while the user has the channel muted (until its expiry, if any)."""
+        mute = self.channel_mutes.get((user_id, cid))
+        return mute is not None and (mute.expires is None or mute.expires > self.clock.now())
 
     def live_channel(self, cid: str) -> Channel | None:
         """The channel if it exists and is not deleted."""

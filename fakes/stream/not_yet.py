@@ -55,7 +55,6 @@ NOT_YET: frozenset[str] = frozenset(
         "StreamChat.query_campaigns",
         "StreamChat.query_drafts",
         "StreamChat.query_future_channel_bans",
-        "StreamChat.query_message_flags",
         "StreamChat.query_reminders",
         "StreamChat.query_segment_targets",
         "StreamChat.query_segments",
@@ -89,7 +88,6 @@ NOT_YET: frozenset[str] = frozenset(
         "Channel.get_draft",
         "Channel.get_messages",
         "Channel.invite_members",
-        "Channel.mute",
         "Channel.pin",
         "Channel.query_members",
         "Channel.reject_invite",
@@ -97,7 +95,6 @@ NOT_YET: frozenset[str] = frozenset(
         "Channel.send_file",
         "Channel.send_image",
         "Channel.unarchive",
-        "Channel.unmute",
         "Channel.unpin",
         "Channel.update_member_partial",
     }

@@ -10,7 +10,7 @@ from typing import Any
 
 from . import texts
 from .call import Call
-from .errors import ErrorCode, StreamError, input_error
+from .errors import ErrorCode, StreamError, input_error, not_allowed
 from .models import AppState, Channel, Message
 from .permissions import acting_user, require_channel_access
 from .validation import (
@@ -83,6 +83,10 @@ def post_message(
     app = call.app
     author = acting_user(call, raw, "message")
     require_channel_access(call, channel, "CreateMessage")
+    ban = app.active_ban(author, channel.cid)
+    if ban is not None and not ban.shadow and not call.principal.server:
+        # A shadow ban still lets the user post (the message is `shadowed`).
+        raise not_allowed(texts.BANNED_FROM_SENDING)
     check_content(app, channel, raw)
     message_id = optional(raw, "id", str, "message.id")
     if message_id is not None:

@@ -69,3 +69,12 @@ MARK_UNREAD_TARGET = "either message_id or thread_id must be provided"
 
 # Search (handlers/search.py). UNCONFIRMED text.
 SEARCH_QUERY_OR_FILTER = "either query or message_filter_conditions must be provided, not both"
+
+# Moderation.
+# Live text for a banned user's send (code 17; GetStream/stream-chat-flutter#888, 2022);
+# UNCONFIRMED for a channel ban, which the fake answers the same way.
+BANNED_FROM_SENDING = (
+    "Sorry, you do not have access to this feature. Your account is currently suspended from chat."
+)
+# Live text of UnmuteChannel for a missing channel (contract §5.7); MuteChannel says the same.
+CHANNELS_DO_NOT_EXIST = "some channels do not exist or were deleted: ({cids})"

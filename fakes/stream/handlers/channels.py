@@ -241,6 +241,7 @@ def query_channels(call: Call) -> dict[str, Any]:
         doc = render.channel(app, channel)
         doc["members"] = list(channel.members)
         doc["hidden"] = viewer in channel.hidden_for if viewer else False
+        doc["muted"] = app.channel_muted(viewer, channel.cid) if viewer else False
         doc["last_updated"] = stream_time(
             max(channel.last_message_at or channel.created_at, channel.updated_at)
         )

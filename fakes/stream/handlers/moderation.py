@@ -10,7 +10,7 @@ from ..call import Call
 from ..clock import stream_time
 from ..errors import input_error, not_found
 from ..filters import compile_filter, parse_sort, sort_documents
-from ..models import AppState, Ban, Block, Flag, Mute
+from ..models import AppState, Ban, Block, ChannelMute, Flag, Mute
 from ..permissions import acting_user
 from ..validation import check_user_id, int_in_range, optional, required
 
@@ -287,3 +287,75 @@ def unflag(call: Call) -> dict[str, Any]:
             return {"flag": _flag_json(app, record)}
     # UNCONFIRMED text.
     raise not_found("flag does not exist")
+
+
+# `expiration` of a channel mute is in milliseconds (PROTO MuteChannelRequest); ten years at most.
+MAX_CHANNEL_MUTE_MS = MAX_TIMEOUT_MINUTES * 60 * 1000
+
+
+def _muted_channel(call: Call) -> str:
+    cid = required(call.body, "channel_cid", str)
+    if call.app.live_channel(cid) is None:
+        raise input_error(texts.CHANNELS_DO_NOT_EXIST.format(cids=cid))
+    return cid
+
+
+def mute_channel(call: Call) -> dict[str, Any]:
+    """POST /moderation/mute/channel (MuteChannel): the user mutes a channel; query
+    channels then filters it with `muted`."""
+    app, body = call.app, call.body
+    user_id = acting_user(call, body)
+    cid = _muted_channel(call)
+    expiration = body.get("expiration")
+    now = call.now
+    expires = (
+        now + timedelta(milliseconds=int_in_range(expiration, "expiration", 1, MAX_CHANNEL_MUTE_MS))
+        if expiration is not None
+        else None
+    )
+    previous = app.channel_mutes.get((user_id, cid))
+    mute = ChannelMute(user_id, cid, previous.created_at if previous else now, now, expires)
+    app.channel_mutes[(user_id, cid)] = mute
+    body_out: dict[str, Any] = {
+        "user": render.user_ref(app, user_id),
+        "channel": render.channel(app, app.channels[cid]),
+        "created_at": stream_time(mute.created_at),
+        "updated_at": stream_time(mute.updated_at),
+    }
+    if expires is not None:
+        body_out["expires"] = stream_time(expires)
+    return {"channel_mute": body_out}
+
+
+def unmute_channel(call: Call) -> dict[str, Any]:
+    """POST /moderation/unmute/channel (UnmuteChannel)."""
+    user_id = acting_user(call, call.body)
+    cid = _muted_channel(call)
+    call.app.channel_mutes.pop((user_id, cid), None)
+    return {}
+
+
+def query_message_flags(call: Call) -> dict[str, Any]:
+    """GET /moderation/flags/message?payload= (QueryMessageFlags): flags on messages,
+    filtered by `channel_cid`, `user_id` (the flagged message's author, as the SDK's test
+    filters), `message_id`, `created_at`; newest first."""
+    app = call.app
+    payload = call.payload()
+    match = compile_filter(optional(payload, "filter_conditions", dict) or {})
+    limit = int_in_range(payload.get("limit", 25), "limit", 0, 100)
+    offset = int_in_range(payload.get("offset", 0), "offset", 0, 1000)
+    docs = []
+    for record in reversed(app.flags):
+        message = app.messages.get(record.target_message_id or "")
+        if message is None:
+            continue
+        doc = {
+            "message_id": message.id,
+            "channel_cid": message.cid,
+            "user_id": message.user_id,
+            "flagged_by_id": record.user_id,
+            "created_at": stream_time(record.created_at),
+        }
+        if match(doc):
+            docs.append({**_flag_json(app, record), "message": render.message(app, message)})
+    return {"flags": docs[offset : offset + limit]}
