@@ -176,30 +176,38 @@ def _checkout_scenarios() -> set[str]:
     return {line.partition("::")[2] for line in collected.splitlines() if "::" in line}
 
 
-def test_the_installed_scenarios_all_pass_against_the_reference(
+def test_chatgate_verify_from_the_installed_wheel_passes_every_scenario_outside_a_checkout(
     installed: Installed, postgres_server: PostgresServer
 ) -> None:
-    junit = installed.workdir / "junit.xml"
+    """`chatgate verify` (the installed console script, on the embedded defaults) runs every
+    suite of the installed features and writes its reports."""
+    reports = installed.workdir / "chatgate-report"
     done = subprocess.run(
-        [str(installed.python), "-m", "pytest", "--pyargs", "chatgate.features", "-q",
-         "-p", "no:cacheprovider", "--strict-markers", f"--junitxml={junit}"],
+        [str(installed.prefix / "bin" / "chatgate"), "verify", "--report-dir", str(reports)],
         cwd=installed.workdir,
         env=_clean_env(**{DATABASE_URL_ENV: postgres_server.url}),
         capture_output=True,
         text=True,
+        stdin=subprocess.DEVNULL,
         timeout=STEP_TIMEOUT_S,
         check=False,
-    )  # fmt: skip
+    )
     assert done.returncode == 0, f"{done.stdout[-6000:]}\n{done.stderr[-3000:]}"
-    report = ElementTree.parse(junit).getroot()
+    assert "chatgate verify: the contract holds" in done.stdout
+    report = ElementTree.parse(reports / "junit.xml").getroot()
     failed = [
         case.attrib["name"]
         for case in report.iter("testcase")
         if case.find("failure") is not None or case.find("error") is not None
     ]
     assert failed == []
-    (suite,) = report.iter("testsuite")
-    counts = {k: int(suite.attrib[k]) for k in ("tests", "failures", "errors", "skipped")}
+    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for suite in report.iter("testsuite"):
+        for key in counts:
+            counts[key] += int(suite.attrib[key])
     scenarios = _checkout_scenarios()
     assert counts == {"tests": len(scenarios), "failures": 0, "errors": 0, "skipped": 0}
     assert {case.attrib["name"] for case in report.iter("testcase")} == scenarios
+    assert json.loads((reports / "cucumber.json").read_text())
+    page = (reports / "checklists.html").read_text()
+    assert all(item.text in page for item in load_checklist())
