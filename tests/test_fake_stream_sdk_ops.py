@@ -545,3 +545,115 @@ def test_message_flags_are_queried_by_channel_and_by_the_author(chat: Api) -> No
     by_author = chat(lambda c: c.query_message_flags({"user_id": {"$in": ["lolo"]}}))["flags"]
     assert len(by_author) == 1
     assert chat(lambda c: c.query_message_flags({"user_id": "amr"}))["flags"] == []
+
+
+# -- app configuration ------------------------------------------------------------------
+
+
+def test_channel_types_are_created_updated_honoured_and_deleted(chat: Api) -> None:
+    created = chat(lambda c: c.create_channel_type({"name": "support", "replies": False}))
+    assert created["name"] == "support"
+    assert created["replies"] is False
+    assert set(created["commands"]) == {"giphy", "imgur", "flag", "ban", "unban", "mute", "unmute"}
+    assert "support" in chat(lambda c: c.list_channel_types())["channel_types"]
+    updated = chat(lambda c: c.update_channel_type("support", commands=["ban", "unban"]))
+    assert updated["commands"] == ["ban", "unban"]
+    assert chat(lambda c: c.get_channel_type("support"))["commands"] == ["ban", "unban"]
+    chat(lambda c: c.channel("support", "s1", {"members": ["amr"]}).create("sat"))
+    parent = chat(lambda c: c.channel("support", "s1").send_message({"text": "q"}, "amr"))
+    error = chat.fails(
+        lambda c: c.channel("support", "s1").send_message(
+            {"text": "a", "parent_id": parent["message"]["id"]}, "sat"
+        )
+    )
+    assert error_body(error) == stream_error(
+        "SendMessage", 19, 400, "replies are disabled for channel type support"
+    )
+    error = chat.fails(lambda c: c.delete_channel_type("support"))
+    assert error_body(error) == stream_error(
+        "DeleteChannelType", 4, 400, 'channel type "support" still has channels'
+    )
+    chat(lambda c: c.channel("support", "s1").delete(hard=True))
+    chat(lambda c: c.delete_channel_type("support"))
+    assert chat.fails(lambda c: c.get_channel_type("support")).status_code == 404
+
+
+def test_a_channel_type_update_is_checked(chat: Api) -> None:
+    error = chat.fails(lambda c: c.update_channel_type("messaging", commands=["nope"]))
+    assert error_body(error) == stream_error(
+        "UpdateChannelType", 4, 400, 'command "nope" doesn\'t exist'
+    )
+    error = chat.fails(lambda c: c.update_channel_type("messaging", colour="red"))
+    assert error_body(error) == stream_error(
+        "UpdateChannelType", 4, 400, '"colour" is not a channel type setting'
+    )
+    chat(lambda c: c.update_channel_type("messaging", max_message_length=5))
+    error = chat.fails(lambda c: _c1(c).send_message({"text": "too long"}, "amr"))
+    assert error_body(error)["code"] == 20
+
+
+def test_commands_crud_keeps_the_built_in_ones(chat: Api) -> None:
+    created = chat(lambda c: c.create_command({"name": "ticket", "description": "My command"}))
+    assert created["command"]["name"] == "ticket"
+    assert chat(lambda c: c.get_command("ticket"))["name"] == "ticket"
+    updated = chat(lambda c: c.update_command("ticket", description="My new command"))
+    assert updated["command"]["description"] == "My new command"
+    names = [cmd["name"] for cmd in chat(lambda c: c.list_commands())["commands"]]
+    assert names == ["giphy", "imgur", "flag", "ban", "unban", "mute", "unmute", "ticket"]
+    chat(lambda c: c.delete_command("ticket"))
+    error = chat.fails(lambda c: c.delete_command("giphy"))
+    assert error_body(error) == stream_error(
+        "DeleteCommand", 4, 400, 'command "giphy" is a built-in command and cannot be changed'
+    )
+    assert chat.fails(lambda c: c.get_command("ticket")).status_code == 404
+
+
+def test_blocklists_crud_and_a_blocking_list_applied_on_send(chat: Api) -> None:
+    chat(lambda c: c.create_blocklist(name="Foo", words=["fudge", "heck"], type="word"))
+    assert chat(lambda c: c.get_blocklist("Foo"))["blocklist"]["words"] == ["fudge", "heck"]
+    chat(lambda c: c.update_blocklist("Foo", words=["dang"]))
+    assert chat(lambda c: c.get_blocklist("Foo"))["blocklist"]["words"] == ["dang"]
+    assert [b["name"] for b in chat(lambda c: c.list_blocklists())["blocklists"]] == ["Foo"]
+    chat(lambda c: c.update_channel_type("messaging", blocklist="Foo", blocklist_behavior="block"))
+    blocked = _send(chat, "Dang it")
+    assert (blocked["type"], blocked["text"]) == (
+        "error",
+        "Message was blocked by moderation policies",
+    )
+    assert blocked["id"] not in chat.state.messages
+    assert _send(chat, "dangerous is fine")["type"] == "regular"  # whole words only
+    chat(lambda c: c.delete_blocklist("Foo"))
+    assert chat.fails(lambda c: c.get_blocklist("Foo")).status_code == 404
+    assert _send(chat, "dang")["type"] == "regular"
+
+
+def test_a_flagging_blocklist_stores_the_message_and_flags_it(chat: Api) -> None:
+    chat(lambda c: c.create_blocklist(name="Bar", words=["heck"]))
+    chat(lambda c: c.update_channel_type("messaging", blocklist="Bar", blocklist_behavior="flag"))
+    sent = _send(chat, "what the heck")
+    assert sent["type"] == "regular"
+    flags = chat(lambda c: c.query_message_flags({"message_id": sent["id"]}))["flags"]
+    assert [f["created_by_automod"] for f in flags] == [True]
+
+
+def test_mark_messages_pending_on_the_channel_type_makes_sends_pending(chat: Api) -> None:
+    chat(lambda c: c.update_channel_type("messaging", mark_messages_pending=True))
+    sent = _send(chat, "held")
+    assert _channel_messages(chat) == []
+    chat(lambda c: _commit(c, sent["id"]))
+    assert _channel_messages(chat) == ["held"]
+
+
+def test_custom_permissions_crud(chat: Api) -> None:
+    chat(
+        lambda c: c.create_permission({"id": "my-perm", "name": "Mine", "action": "DeleteChannel"})
+    )
+    assert chat(lambda c: c.get_permission("my-perm"))["permission"]["name"] == "Mine"
+    chat(lambda c: c.update_permission("my-perm", {"name": "Renamed", "action": "DeleteChannel"}))
+    listed = chat(lambda c: c.list_permissions())["permissions"]
+    assert [p["name"] for p in listed] == ["Renamed"]
+    chat(lambda c: c.delete_permission("my-perm"))
+    error = chat.fails(lambda c: c.get_permission("my-perm"))
+    assert error_body(error) == stream_error(
+        "GetCustomPermission", 16, 404, 'custom permission "my-perm" not found'
+    )

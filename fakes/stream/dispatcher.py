@@ -95,13 +95,18 @@ class FakeStream:
 
     def reset(self, *, configuration: bool = False) -> None:
         """Forget every user, channel, message and task; keep the registered apps and,
-        unless `configuration`, their custom roles (a backend creates those once, when it
+        unless `configuration`, their configuration: custom roles, channel types,
+        commands, blocklists and permissions (a backend creates those once, when it
         starts, so a harness emptying Stream between scenarios must not take them)."""
         with self._apps_lock:
             for key, app in list(self._apps.items()):
                 fresh = AppState(app.api_key, app.api_secret, self.clock, self.ids)
                 if not configuration:
                     fresh.roles.update({n: r for n, r in app.roles.items() if r.custom})
+                    fresh.channel_types = app.channel_types
+                    fresh.commands = app.commands
+                    fresh.blocklists = app.blocklists
+                    fresh.permissions = app.permissions
                 self._apps[key] = fresh
         self.rate_limits.reset()
         self.journal.clear()

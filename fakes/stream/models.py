@@ -8,12 +8,15 @@ models into Stream's JSON shapes.
 from __future__ import annotations
 
 import copy
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from . import texts
 from .clock import Clock, IdGenerator
+from .errors import ErrorCode, StreamError
 from .propagation import Propagation
 
 # Stream's built-in roles (contract §5.6): user-level, then channel-level.
@@ -194,6 +197,32 @@ class Flag:
     target_user_id: str | None = None
     target_message_id: str | None = None
     reason: str | None = None
+    created_by_automod: bool = False
+
+
+@dataclass
+class Blocklist:
+    """A list of words (or regexes, domains, emails) a channel type can apply on send."""
+
+    name: str
+    type: str
+    words: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+    def matches(self, text: str) -> bool:
+        """True if `text` holds one of the list's entries (words match whole words)."""
+        lowered = text.lower()
+        if self.type == "regex":
+            return any(re.search(word, text) for word in self.words)
+        if self.type == "word":
+            found = set(re.split(r"[\W_]+", lowered))
+            return any(word.lower() in found for word in self.words)
+        return any(word.lower() in lowered for word in self.words)
+
+
+# Stream's built-in commands (the SDK's own test fixture keeps exactly these).
+BUILT_IN_COMMANDS = ("giphy", "imgur", "flag", "ban", "unban", "mute", "unmute")
 
 
 @dataclass
@@ -271,6 +300,30 @@ class AppState:
         self.channel_types: dict[str, dict[str, Any]] = {
             name: default_channel_type_config(name, now) for name in DEFAULT_CHANNEL_TYPES
         }
+        # Commands by name: the built-in ones, then the app's own.
+        self.commands: dict[str, dict[str, Any]] = {
+            name: {"name": name, "description": "", "args": "", "set": "", "custom": False}
+            for name in BUILT_IN_COMMANDS
+        }
+        self.blocklists: dict[str, Blocklist] = {}
+        self.permissions: dict[str, dict[str, Any]] = {}
+
+    def require_feature(self, channel_type: str, feature: str) -> None:
+        """Code 19 unless the channel type has `feature` (reactions, replies, ...) on."""
+        if not self.channel_types.get(channel_type, {}).get(feature, True):
+            raise StreamError(
+                ErrorCode.CHANNEL_FEATURE_NOT_SUPPORTED,
+                texts.CHANNEL_FEATURE_DISABLED.format(feature=feature, channel_type=channel_type),
+            )
+
+    def blocked_by(self, channel_type: str, text: str) -> str | None:
+        """The channel type's blocklist behaviour (`flag` or `block`) if `text` hits its
+        blocklist, else None."""
+        config = self.channel_types.get(channel_type, {})
+        blocklist = self.blocklists.get(config.get("blocklist") or "")
+        if blocklist is None or not text or not blocklist.matches(text):
+            return None
+        return str(config.get("blocklist_behavior") or "flag")
 
     def next_seq(self) -> int:
         """A strictly increasing number that orders records created at one instant."""

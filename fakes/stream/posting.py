@@ -11,7 +11,7 @@ from typing import Any
 from . import texts
 from .call import Call
 from .errors import ErrorCode, StreamError, input_error, not_allowed
-from .models import AppState, Channel, Message
+from .models import AppState, Channel, Flag, Message
 from .permissions import acting_user, require_channel_access
 from .validation import (
     MAX_MESSAGE_ID,
@@ -119,13 +119,29 @@ def post_message(
         custom=custom_fields(raw),
         pending=pending,
     )
+    behavior = app.blocked_by(channel.type, record.text)
+    if behavior == "block":
+        # Not stored: the sender gets an error message back (UNCONFIRMED shape and text).
+        record.type, record.text, record.custom = "error", texts.MESSAGE_BLOCKED, {}
+        return record
     app.add_message(channel, record)
+    if behavior == "flag":
+        app.flags.append(
+            Flag(
+                author,
+                now,
+                target_message_id=record.id,
+                reason="blocklist",
+                created_by_automod=True,
+            )
+        )
     return record
 
 
 def _parent(app: AppState, channel: Channel, parent_id: str | None) -> Message | None:
     if parent_id is None:
         return None
+    app.require_feature(channel.type, "replies")
     parent = app.messages.get(parent_id)
     if parent is None or parent.cid != channel.cid or parent.deleted_at is not None:
         # UNCONFIRMED text.

@@ -78,3 +78,22 @@ BANNED_FROM_SENDING = (
 )
 # Live text of UnmuteChannel for a missing channel (contract §5.7); MuteChannel says the same.
 CHANNELS_DO_NOT_EXIST = "some channels do not exist or were deleted: ({cids})"
+
+# App configuration (handlers/app.py, handlers/config.py). UNCONFIRMED texts.
+UNKNOWN_SETTING = '"{key}" is not a channel type setting'
+CHANNEL_TYPE_EXISTS = 'channel type "{name}" already exists'
+TOO_MANY_CHANNEL_TYPES = "an app can have at most {limit} channel types"
+CHANNEL_TYPE_IN_USE = 'channel type "{name}" still has channels'
+COMMAND_NOT_FOUND = 'command "{name}" doesn\'t exist'
+COMMAND_EXISTS = 'command "{name}" already exists'
+COMMAND_BUILT_IN = 'command "{name}" is a built-in command and cannot be changed'
+BLOCKLIST_NOT_FOUND = 'blocklist "{name}" doesn\'t exist'
+BLOCKLIST_EXISTS = 'blocklist "{name}" already exists'
+BLOCKLIST_BEHAVIOR = "blocklist_behavior must be one of flag, block"
+BLOCKLIST_TYPE = "type must be one of {types}"
+# Live text (contract §5.7, GetCustomPermission); the other permission texts follow it.
+PERMISSION_NOT_FOUND = 'custom permission "{id}" not found'
+PERMISSION_EXISTS = 'custom permission "{id}" already exists'
+# A message hitting a blocklist with behaviour `block` (UNCONFIRMED: the live text).
+MESSAGE_BLOCKED = "Message was blocked by moderation policies"
+BAD_PATTERN = "words[{index}] is not a valid regular expression: {error}"

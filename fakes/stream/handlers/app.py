@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from .. import texts
 from ..call import Call
 from ..clock import stream_time
-from ..errors import not_found
-from ..validation import query_bool
+from ..errors import input_error, not_found
+from ..models import default_channel_type_config
+from ..validation import check_role_name, expect, int_in_range, query_bool
 
 
 def _type_body(config: dict[str, Any]) -> dict[str, Any]:
     body = {
         k: stream_time(v) if k in ("created_at", "updated_at") else v for k, v in config.items()
     }
-    body["permissions"] = []
-    body["grants"] = {}
+    body.setdefault("permissions", [])
+    body.setdefault("grants", {})
     return body
 
 
@@ -73,3 +75,104 @@ def get_rate_limits(call: Call) -> dict[str, Any]:
     assert call.rate_limits is not None, "the dispatcher always passes its rate limits"
     limits = call.rate_limits.snapshot(call.app.api_key, endpoints, call.now.timestamp())
     return dict.fromkeys(wanted, limits)
+
+
+# Channel-type settings an update may change, with their JSON types; name, the
+# timestamps and the computed fields are not settable. UNCONFIRMED: the live list
+# is longer; an unknown setting is refused rather than stored.
+_FLAGS = (
+    "typing_events",
+    "read_events",
+    "connect_events",
+    "search",
+    "reactions",
+    "replies",
+    "quotes",
+    "mutes",
+    "uploads",
+    "url_enrichment",
+    "custom_events",
+    "push_notifications",
+    "mark_messages_pending",
+    "reminders",
+    "polls",
+    "shared_locations",
+    "delivery_events",
+    "read_receipts",
+)
+CHANNEL_TYPE_SETTINGS: dict[str, type | tuple[type, ...]] = {
+    **dict.fromkeys(_FLAGS, bool),
+    "message_retention": str,
+    "max_message_length": int,
+    "automod": str,
+    "automod_behavior": str,
+    "blocklist": str,
+    "blocklist_behavior": str,
+    "commands": list,
+    "grants": dict,
+    "permissions": list,
+}
+MAX_CHANNEL_TYPES = 50  # docs channel_types.md
+
+
+def _settings(call: Call, settings: dict[str, Any]) -> dict[str, Any]:
+    """Checked channel-type settings: known keys and types, existing commands and
+    blocklist, Stream's blocklist behaviours and a sane message length."""
+    app = call.app
+    checked: dict[str, Any] = {}
+    for key, value in settings.items():
+        if key not in CHANNEL_TYPE_SETTINGS:
+            raise input_error(texts.UNKNOWN_SETTING.format(key=key))
+        if value is not None:
+            checked[key] = copy.deepcopy(expect(value, CHANNEL_TYPE_SETTINGS[key], key))
+    commands = checked.get("commands")
+    if commands is not None:
+        if commands == ["all"]:
+            commands = checked["commands"] = list(app.commands)
+        for index, name in enumerate(commands):
+            if expect(name, str, f"commands[{index}]") not in app.commands:
+                raise input_error(texts.COMMAND_NOT_FOUND.format(name=name))
+    if checked.get("blocklist") and checked["blocklist"] not in app.blocklists:
+        raise input_error(texts.BLOCKLIST_NOT_FOUND.format(name=checked["blocklist"]))
+    if checked.get("blocklist_behavior") not in (None, "flag", "block"):
+        raise input_error(texts.BLOCKLIST_BEHAVIOR)
+    if "max_message_length" in checked:
+        int_in_range(checked["max_message_length"], "max_message_length", 1, 20_000)
+    return checked
+
+
+def create_channel_type(call: Call) -> dict[str, Any]:
+    """POST /channeltypes (CreateChannelType): a new type with the default settings
+    overridden by the request's (the SDK sends `commands: ["all"]` when none are given)."""
+    app, body = call.app, dict(call.body)
+    name = check_role_name(body.pop("name", None), "name")
+    if name in app.channel_types:
+        raise input_error(texts.CHANNEL_TYPE_EXISTS.format(name=name))
+    if len(app.channel_types) >= MAX_CHANNEL_TYPES:
+        raise input_error(texts.TOO_MANY_CHANNEL_TYPES.format(limit=MAX_CHANNEL_TYPES))
+    config = default_channel_type_config(name, call.now)
+    config.update(_settings(call, body))
+    app.channel_types[name] = config
+    return _type_body(config)
+
+
+def update_channel_type(call: Call) -> dict[str, Any]:
+    """PUT /channeltypes/{name} (UpdateChannelType): the settings given change; the
+    answer echoes the type (`commands` as names, as the SDK's test reads them)."""
+    config = call.app.channel_types.get(call.params["name"])
+    if config is None:
+        raise not_found(texts.CHANNEL_TYPE_NOT_FOUND.format(name=call.params["name"]))
+    config.update(_settings(call, call.body))
+    config["updated_at"] = call.now
+    return _type_body(config)
+
+
+def delete_channel_type(call: Call) -> dict[str, Any]:
+    """DELETE /channeltypes/{name} (DeleteChannelType): only a type no channel uses."""
+    app, name = call.app, call.params["name"]
+    if name not in app.channel_types:
+        raise not_found(texts.CHANNEL_TYPE_NOT_FOUND.format(name=name))
+    if any(c.type == name and c.deleted_at is None for c in app.channels.values()):
+        raise input_error(texts.CHANNEL_TYPE_IN_USE.format(name=name))
+    del app.channel_types[name]
+    return {}

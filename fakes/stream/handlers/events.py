@@ -75,13 +75,7 @@ def send_event(call: Call) -> dict[str, Any]:
     kind = _event_type(event)
     user_id = acting_user(call, event, "event")
     require_channel_access(call, channel, "SendCustomEvent")
-    config = app.channel_types.get(channel.type, {})
-    feature = "typing_events" if kind in _TYPING else "custom_events"
-    if not config.get(feature, True):
-        raise StreamError(
-            ErrorCode.CHANNEL_FEATURE_NOT_SUPPORTED,
-            texts.CHANNEL_FEATURE_DISABLED.format(feature=feature, channel_type=channel.type),
-        )
+    app.require_feature(channel.type, "typing_events" if kind in _TYPING else "custom_events")
     return {
         "event": {
             **_custom(event),

@@ -99,11 +99,14 @@ def send_message(call: Call) -> dict[str, Any]:
     """POST /channels/{type}/{id}/message (SendMessage); `pending` keeps it from everyone
     but its author until CommitMessage (server-side only, like Stream)."""
     channel = call.channel()
-    pending = bool(optional(call.body, "pending", bool))
+    asked = optional(call.body, "pending", bool)
+    if asked and not call.principal.server:
+        raise input_error(texts.PENDING_SERVER_ONLY)
+    # The channel type's `mark_messages_pending` makes every message pending (docs).
+    by_type = call.app.channel_types.get(channel.type, {}).get("mark_messages_pending", False)
+    pending = bool(by_type if asked is None else asked)
     # The metadata goes to pending-message hooks, which the fake does not call.
     optional(call.body, "pending_message_metadata", dict)
-    if pending and not call.principal.server:
-        raise input_error(texts.PENDING_SERVER_ONLY)
     optional(call.body, "skip_push", bool)
     optional(call.body, "skip_enrich_url", bool)
     raw = required(call.body, "message", dict)

@@ -248,7 +248,7 @@ def _flag_target(app: AppState, body: dict[str, Any]) -> tuple[str | None, str |
 
 def _flag_json(app: AppState, flag: Flag) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "created_by_automod": False,
+        "created_by_automod": flag.created_by_automod,
         "user": render.user_ref(app, flag.user_id),
         "created_at": stream_time(flag.created_at),
         "updated_at": stream_time(flag.created_at),

@@ -39,6 +39,7 @@ def send_reaction(call: Call) -> dict[str, Any]:
     """POST /messages/{message_id}/reaction (SendReaction)."""
     app = call.app
     message = _live_message(call)
+    app.require_feature(message.cid.split(":", 1)[0], "reactions")
     raw = required(call.body, "reaction", dict)
     kind = _check_type(raw.get("type"), "reaction.type")
     score = optional(raw, "score", int, "reaction.score")
