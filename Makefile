@@ -22,8 +22,12 @@ $(STAMP): pyproject.toml constraints.txt
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The main job on the embedded defaults: every suite against the reference (the seeds'
+# checklists), then a short load run with its gates; both print where their reports are.
 demo: $(STAMP)
-	$(BIN)/chatgate demo
+	$(BIN)/chatgate verify --report-dir reports/verify
+	$(BIN)/chatgate load --users 5 --spawn-rate 5 --duration 10s --report-dir reports/load
+	@echo "demo reports: reports/verify/checklists.html (open it in a browser), reports/load/report.html"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

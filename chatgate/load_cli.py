@@ -23,7 +23,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from chatgate.load.catalog import PROFILES, SHAPE_NAMES
@@ -394,11 +394,14 @@ def run(args: argparse.Namespace) -> int:
             print("consistency: not checked (no --stream-url: Stream is not chatgate's fake)")
         if args.web:
             print(f"Locust web UI on http://127.0.0.1:{args.web_port} (Ctrl-C stops)", flush=True)
-        status = _run_locust(locust_command(args, stack), env)
+        log = args.report_dir / "locust.log"
+        print(f"Locust: {args.users} users for {args.duration}, its output in {log}", flush=True)
+        with log.open("w", encoding="utf-8") as output:
+            status = _run_locust(locust_command(args, stack), env, output)
     return _report(summary_file, status, args.report_dir)
 
 
-def _run_locust(command: list[str], env: dict[str, str]) -> int:
+def _run_locust(command: list[str], env: dict[str, str], output: IO[str] | None = None) -> int:
     """Run Locust to its end; a stop request (Ctrl-C, SIGTERM) asks it to stop as Locust
     stops: the run so far is reported and gated. Locust runs in a session of its own, so
     a terminal's Ctrl-C reaches it once, from here."""
@@ -407,7 +410,9 @@ def _run_locust(command: list[str], env: dict[str, str]) -> int:
     proc: subprocess.Popen[bytes] | None = None
     try:
         with interruptible():
-            proc = subprocess.Popen(command, env=env, start_new_session=True)
+            proc = subprocess.Popen(
+                command, env=env, stdout=output, stderr=output, start_new_session=True
+            )
             return proc.wait()
     except BaseException:
         if proc is None or proc.poll() is not None:
@@ -427,10 +432,18 @@ def _report(summary_file: Path, status: int, report_dir: Path) -> int:
     from chatgate.load.summary import render
 
     if not summary_file.exists():
-        print(f"chatgate load: Locust ended (status {status}) without a summary", file=sys.stderr)
+        log = report_dir / "locust.log"
+        tail = "\n".join(log.read_text(encoding="utf-8").splitlines()[-15:]) if log.exists() else ""
+        print(
+            f"chatgate load: Locust ended (status {status}) without a summary:\n{tail}",
+            file=sys.stderr,
+        )
         return status or GATE_FAILED
     # A log or a CI page is wider than the 80 columns rich assumes off a terminal.
     console = Console() if sys.stdout.isatty() else Console(width=REPORT_WIDTH)
     render(json.loads(summary_file.read_text(encoding="utf-8")), console)
-    print(f"reports: {report_dir / 'report.html'}, {report_dir}/locust_*.csv, {summary_file}")
+    print(
+        f"reports: {report_dir / 'report.html'}, {report_dir}/locust_*.csv, {summary_file}, "
+        f"{report_dir / 'locust.log'}"
+    )
     return status
