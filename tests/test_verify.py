@@ -4,6 +4,7 @@ the same way, whose checklist items are marked failed in every report."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
@@ -19,6 +20,7 @@ import pytest
 from chatgate.postgres import DATABASE_URL_ENV, PostgresServer
 from chatgate.processes import read_until
 from chatgate.verify import checklists, results
+from chatgate.verify import cli as verify_cli
 from chatgate.verify.checklist_map import TITLES, Item
 from chatgate.verify.results import FAILED, NOT_RUN, PASSED, SKIPPED
 
@@ -101,6 +103,45 @@ def test_an_item_fails_with_one_failed_scenario_and_is_not_run_without_any() -> 
     assert not checklists.verdict(outcomes)
     assert checklists.verdict([o for o in outcomes if o.status != FAILED])
     assert not checklists.verdict([])  # nothing ran: nothing is proven
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            [],
+            [
+                ("conversations", ("--target=reference",)),
+                ("migration", ("--migration=reference",)),
+                ("chat", ("--chat-target=reference",)),
+            ],
+        ),
+        (
+            ["--target", "http://h:1", "--stream-url", "http://f:2", "--backend-log", "b.log"],
+            [
+                (
+                    "conversations",
+                    ("--target=http://h:1", "--stream-url=http://f:2", "--backend-log=b.log"),
+                )
+            ],
+        ),
+        (["--chat-target", "http://c:3"], [("chat", ("--chat-target=http://c:3",))]),
+        (
+            ["--migration-command", "python migrate.py", "--chat-target", "reference"],
+            [
+                ("migration", ("--migration-command=python migrate.py",)),
+                ("chat", ("--chat-target=reference",)),
+            ],
+        ),
+    ],
+)
+def test_no_target_runs_every_suite_on_the_reference_and_a_named_target_only_its_own(
+    args: list[str], expected: list[tuple[str, tuple[str, ...]]]
+) -> None:
+    parser = argparse.ArgumentParser()
+    verify_cli.add_parser(parser.add_subparsers())
+    parsed = parser.parse_args(["verify", *args])
+    assert [(s.name, s.options) for s in verify_cli.suites(parsed)] == expected
 
 
 def _verify(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
