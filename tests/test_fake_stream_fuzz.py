@@ -536,6 +536,11 @@ BODY_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "filter": filters,
     "next": st.sampled_from(("", "e30", "eyJvZmZzZXQiOjEsInNvcnQiOltdfQ")) | texts,
     "thread_id": message_ids,
+    "invites": user_id_lists,
+    "accept_invite": st.booleans(),
+    "reject_invite": st.booleans(),
+    "add_filter_tags": st.lists(texts, max_size=3),
+    "remove_filter_tags": st.lists(texts, max_size=3),
     "commands": st.lists(st.sampled_from(("ban", "giphy", "all", "nope")), max_size=3),
     "words": st.lists(texts, max_size=3),
     "description": texts,
@@ -568,7 +573,18 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
     "QueryChannels": ("filter_conditions", "sort", "limit", "user_id"),
     "GetOrCreateChannel": ("data", "messages", "members"),
     "GetOrCreateDistinctChannel": ("data", "messages"),
-    "UpdateChannel": ("data", "add_members", "remove_members", "add_moderators", "message"),
+    "UpdateChannel": (
+        "data",
+        "add_members",
+        "remove_members",
+        "add_moderators",
+        "message",
+        "invites",
+        "accept_invite",
+        "user_id",
+        "add_filter_tags",
+    ),
+    "UpdateMemberPartial": ("set", "unset"),
     "UpdateChannelPartial": ("set", "unset"),
     "TruncateChannel": ("hard_delete", "truncated_at", "message", "user_id"),
     "HideChannel": ("user_id", "clear_history"),
@@ -617,6 +633,7 @@ MINIMAL_BODIES: dict[str, dict[str, Any]] = {
     "GetOrCreateChannel": {"data": {"created_by_id": "bob"}},
     "QueryChannels": {"filter_conditions": {"type": "messaging"}},
     "SendMessage": {"message": {"text": "hello", "user_id": "amr"}},
+    "UpdateMessage": {"message": {"text": "edited", "user_id": "amr"}},
     "UpdateUsersPartial": {"users": [{"id": "amr", "set": {"nickname": "a"}}]},
     "ReactivateUser": {},
     "UpdateMessagePartial": {"set": {"text": "edited", "pinned": True}, "user_id": "amr"},
@@ -737,6 +754,8 @@ query_payload_objects = st.fixed_dictionaries(
         "include_deactivated_users": plausible(st.booleans()),
         "presence": st.booleans(),
         "query": plausible(texts),
+        "type": st.sampled_from(("messaging", "team", "nope")),
+        "id": st.sampled_from(("general", "empty", "missing")),
         "message_filter_conditions": plausible(filters),
     },
 )
@@ -767,15 +786,17 @@ QUERY_VALUES: dict[str, st.SearchStrategy[str]] = {
     "type": st.sampled_from(("messaging", "nope")),
     "id": st.sampled_from(("general", "nope")),
     "endpoints": st.sampled_from(("GetApp", "GetApp,QueryUsers", "", ",,", "Nope")),
+    "ids": st.sampled_from(("fixed-id", "fixed-id,missing", "", ",")) | odd_strings,
 }
 QUERY_HINTS: dict[str, tuple[str, ...]] = {
     "DeleteReaction": ("user_id",),
     "UnreadCounts": ("user_id",),
     "GetBlockedUsers": ("user_id",),
     "Unban": ("target_user_id",),
+    "GetManyMessages": ("ids",),
 }
 QUERY_JUNK = ("", "&", "&&=&", "=x", "%%%", "a=%zz", "api_key", "x=1=2", ";a=b", "a=1&a=2")
-PAYLOAD_ROUTES = {"QueryUsers", "QueryBannedUsers", "Search", "QueryMessageFlags"}
+PAYLOAD_ROUTES = {"QueryUsers", "QueryBannedUsers", "Search", "QueryMessageFlags", "QueryMembers"}
 _extra_query_keys = st.lists(st.sampled_from(tuple(QUERY_VALUES)) | st.text(max_size=5), max_size=2)
 _any_query_value = st.text(max_size=8)
 

@@ -657,3 +657,88 @@ def test_custom_permissions_crud(chat: Api) -> None:
     assert error_body(error) == stream_error(
         "GetCustomPermission", 16, 404, 'custom permission "my-perm" not found'
     )
+
+
+# -- channels: invites, members, tags, many messages -------------------------------------
+
+
+def test_invites_are_accepted_or_rejected_by_the_invited_only(chat: Api) -> None:
+    chat(lambda c: _c1(c).invite_members(["stranger"]))
+    member = next(
+        m for m in chat(lambda c: _c1(c).query())["members"] if m["user_id"] == "stranger"
+    )
+    assert member["invited"] is True
+    accepted = chat(lambda c: _c1(c).accept_invite("stranger"))
+    by_id = {m["user_id"]: m for m in accepted["members"]}
+    assert by_id["stranger"]["invite_accepted_at"]
+    error = chat.fails(lambda c: _c1(c).accept_invite("amr"))
+    assert error_body(error) == stream_error(
+        "UpdateChannel", 4, 400, f"user amr is not invited to channel {CID}"
+    )
+    chat(lambda c: c.upsert_user({"id": "late"}))
+    chat(lambda c: _c1(c).invite_members(["late"]))
+    rejected = chat(lambda c: _c1(c).reject_invite("late"))
+    assert {m["user_id"]: m for m in rejected["members"]}["late"]["invite_rejected_at"]
+
+
+def test_inviting_to_a_distinct_channel_is_refused(chat: Api) -> None:
+    distinct = chat(
+        lambda c: c.channel("messaging", data={"members": ["amr", "lolo"]}).create("amr")
+    )
+    cid = distinct["channel"]["id"]
+    error = chat.fails(lambda c: c.channel("messaging", cid).invite_members(["sat"]))
+    assert error.status_code == 403
+    assert error_body(error)["code"] == 17
+
+
+def test_members_pin_archive_and_custom_fields_per_member(chat: Api) -> None:
+    pinned = chat(lambda c: _c1(c).pin("amr"))["channel_member"]
+    assert pinned["pinned_at"]
+    chat(lambda c: _c1(c).archive("amr"))
+    member = chat(lambda c: _c1(c).update_member_partial("amr", {"hat": "blue"}, []))
+    assert member["channel_member"]["hat"] == "blue"
+
+    def found(filters: dict[str, Any]) -> list[str]:
+        states = chat(lambda c: c.query_channels(filters, user_id="amr"))["channels"]
+        return [s["channel"]["cid"] for s in states]
+
+    assert found({"pinned": True}) == [CID]
+    assert found({"archived": True}) == [CID]
+    chat(lambda c: _c1(c).unpin("amr"))
+    chat(lambda c: _c1(c).unarchive("amr"))
+    assert found({"pinned": True}) == []
+    assert found({"archived": False}) == [CID]
+    unset = chat(lambda c: _c1(c).update_member_partial("amr", to_unset=["hat"]))
+    assert "hat" not in unset["channel_member"]
+    error = chat.fails(lambda c: _c1(c).pin("stranger"))
+    assert error_body(error) == stream_error(
+        "UpdateMemberPartial", 16, 404, f"user stranger is not a member of channel {CID}"
+    )
+
+
+def test_query_members_filters_and_sorts_one_channels_members(chat: Api) -> None:
+    chat(lambda c: c.upsert_users([{"id": "amr", "name": "Amr"}, {"id": "lolo", "name": "Lolo"}]))
+    members = chat(lambda c: _c1(c).query_members({"name": {"$autocomplete": "am"}}))
+    assert [m["user_id"] for m in members] == ["amr"]
+    everyone = chat(lambda c: _c1(c).query_members({}, sort=[{"user_id": -1}], limit=2))
+    assert [m["user_id"] for m in everyone] == ["sat", "lolo"]
+    ids = chat(lambda c: _c1(c).query_members({"id": {"$in": ["sat", "ghost"]}}))
+    assert [m["user_id"] for m in ids] == ["sat"]
+
+
+def test_filter_tags_are_added_removed_and_queryable(chat: Api) -> None:
+    chat(lambda c: _c1(c).add_filter_tags(["vip", "sales"]))
+    tagged = chat(lambda c: c.query_channels({"filter_tags": {"$in": ["vip"]}}))["channels"]
+    assert [s["channel"]["filter_tags"] for s in tagged] == [["vip", "sales"]]
+    chat(lambda c: _c1(c).remove_filter_tags(["vip"]))
+    assert chat(lambda c: c.query_channels({"filter_tags": {"$in": ["vip"]}}))["channels"] == []
+
+
+def test_get_messages_by_id_answers_the_channels_messages_asked_for(chat: Api) -> None:
+    one = _send(chat, "one")
+    two = _send(chat, "two")
+    _send(chat, "hidden", pending=True)
+    found = chat(lambda c: _c1(c).get_messages([two["id"], "nope", one["id"]]))["messages"]
+    assert [m["text"] for m in found] == ["two", "one"]
+    error = chat.fails(lambda c: _c1(c).get_messages([]))
+    assert error_body(error) == stream_error("GetManyMessages", 4, 400, "ids is a required field")

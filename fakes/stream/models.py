@@ -64,6 +64,12 @@ class Member:
     is_owner: bool = False
     is_moderator: bool = False
     custom: dict[str, Any] = field(default_factory=dict)
+    invited: bool = False
+    invite_accepted_at: datetime | None = None
+    invite_rejected_at: datetime | None = None
+    # Per-member state (Channel.pin / .archive): when the member pinned or archived it.
+    pinned_at: datetime | None = None
+    archived_at: datetime | None = None
 
 
 @dataclass
@@ -92,6 +98,7 @@ class Channel:
     deleted_at: datetime | None = None
     truncated_at: datetime | None = None
     hidden_for: set[str] = field(default_factory=set)
+    filter_tags: list[str] = field(default_factory=list)
 
     @property
     def cid(self) -> str:

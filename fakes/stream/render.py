@@ -79,6 +79,15 @@ def member(app: AppState, record: Member) -> dict[str, Any]:
         is_moderator=record.is_moderator,
         notifications_muted=False,
     )
+    if record.invited:
+        body["invited"] = True
+    _stamp(
+        body,
+        invite_accepted_at=record.invite_accepted_at,
+        invite_rejected_at=record.invite_rejected_at,
+        pinned_at=record.pinned_at,
+        archived_at=record.archived_at,
+    )
     return body
 
 
@@ -96,6 +105,7 @@ def channel(app: AppState, record: Channel) -> dict[str, Any]:
         frozen=bool(record.custom.get("frozen", False)),
         disabled=bool(record.custom.get("disabled", False)),
         member_count=len(record.members),
+        filter_tags=list(record.filter_tags),
         config={k: _time(v) if k in ("created_at", "updated_at") else v for k, v in config.items()},
     )
     _stamp(

@@ -104,6 +104,21 @@ ROUTES: tuple[Route, ...] = (
         "POST", "/channels/{type}/{id}/show", "ShowChannel", channels.show_channel, client_side=True
     ),
     Route("POST", "/channels/delete", "DeleteChannels", channels.delete_channels),
+    Route(
+        "PATCH",
+        "/channels/{type}/{id}/member/{user_id}",
+        "UpdateMemberPartial",
+        channels.update_member_partial,
+        client_side=True,
+    ),
+    Route("GET", "/members", "QueryMembers", channels.query_members, client_side=True),
+    Route(
+        "GET",
+        "/channels/{type}/{id}/messages",
+        "GetManyMessages",
+        messages.get_many_messages,
+        client_side=True,
+    ),
     Route("POST", "/channels/{type}/{id}/read", "MarkRead", reads.mark_read, client_side=True),
     Route("GET", "/unread", "UnreadCounts", reads.unread_counts, client_side=True),
     Route("POST", "/unread_batch", "UnreadCountsBatch", reads.unread_counts_batch),

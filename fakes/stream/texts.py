@@ -97,3 +97,14 @@ PERMISSION_EXISTS = 'custom permission "{id}" already exists'
 # A message hitting a blocklist with behaviour `block` (UNCONFIRMED: the live text).
 MESSAGE_BLOCKED = "Message was blocked by moderation policies"
 BAD_PATTERN = "words[{index}] is not a valid regular expression: {error}"
+
+# Channels (handlers/channels.py).
+# Live text (contract §4.6, JSOLD invites.js).
+DISTINCT_INVITE = (
+    "cannot invite members to the distinct channel, please create a new distinct channel "
+    "with the desired members"
+)
+# UNCONFIRMED texts.
+NOT_INVITED = "user {user_id} is not invited to channel {cid}"
+ACCEPT_AND_REJECT = "accept_invite and reject_invite cannot both be set"
+NOT_A_MEMBER = "user {user_id} is not a member of channel {cid}"

@@ -47,8 +47,16 @@ UPDATE_CHANNEL_FIELDS = frozenset(
         "demote_moderators",
         "assign_roles",
         "message",
+        "invites",
+        "accept_invite",
+        "reject_invite",
+        "user",
+        "user_id",
+        "add_filter_tags",
+        "remove_filter_tags",
     }
 )
+MAX_FILTER_TAG = 255  # UNCONFIRMED bound
 
 
 def distinct_channel_id(member_ids: list[str]) -> str:
@@ -242,6 +250,9 @@ def query_channels(call: Call) -> dict[str, Any]:
         doc["members"] = list(channel.members)
         doc["hidden"] = viewer in channel.hidden_for if viewer else False
         doc["muted"] = app.channel_muted(viewer, channel.cid) if viewer else False
+        own = channel.members.get(viewer or "")
+        doc["pinned"] = own is not None and own.pinned_at is not None
+        doc["archived"] = own is not None and own.archived_at is not None
         doc["last_updated"] = stream_time(
             max(channel.last_message_at or channel.created_at, channel.updated_at)
         )
@@ -278,16 +289,22 @@ def update_channel(call: Call) -> dict[str, Any]:
     roles = (
         _member_entries(body["assign_roles"], "assign_roles") if body.get("assign_roles") else []
     )
+    invites = _user_list(body, "invites")
+    add_tags = _tags(body, "add_filter_tags")
+    remove_tags = _tags(body, "remove_filter_tags")
     if add and channel.distinct:
         raise not_allowed(
             "cannot add members to the distinct channel they don't belong to, please create a "
             "new distinct channel with the desired members"
         )
-    _require_users(app, [uid for uid, _ in add] + promote, "update")
+    if invites and channel.distinct:
+        raise not_allowed(texts.DISTINCT_INVITE)
+    _require_users(app, [uid for uid, _ in add] + promote + invites, "update")
+    answer = _invite_answer(call, channel)
     for user_id, role in roles:
         if user_id not in channel.members:
             # UNCONFIRMED text (the spec only says the request fails).
-            raise input_error(f"user {user_id} is not a member of channel {channel.cid}")
+            raise input_error(texts.NOT_A_MEMBER.format(user_id=user_id, cid=channel.cid))
         if role is None:
             raise input_error(texts.REQUIRED_FIELD.format(path="assign_roles[].channel_role"))
     message_raw = optional(body, "message", dict)
@@ -309,6 +326,17 @@ def update_channel(call: Call) -> dict[str, Any]:
             _add_member(channel, user_id, now, "channel_member")
     for user_id, role in roles:
         _add_member(channel, user_id, now, role)
+    for user_id in invites:
+        if user_id not in channel.members:
+            _add_member(channel, user_id, now, None).invited = True
+    if answer is not None:
+        member, accepted = answer
+        member.invite_accepted_at = now if accepted else None
+        member.invite_rejected_at = None if accepted else now
+        member.updated_at = now
+    channel.filter_tags = [
+        tag for tag in dict.fromkeys(channel.filter_tags + add_tags) if tag not in remove_tags
+    ]
     channel.updated_at = now
     response: dict[str, Any] = {
         "channel": render.channel(app, channel),
@@ -317,6 +345,33 @@ def update_channel(call: Call) -> dict[str, Any]:
     if message is not None:
         response["message"] = render.message(app, message)
     return response
+
+
+def _tags(body: dict[str, Any], key: str) -> list[str]:
+    tags = optional(body, key, list) or []
+    check_batch(tags, key)
+    for index, tag in enumerate(tags):
+        expect(tag, str, f"{key}[{index}]")
+        if not tag or len(tag) > MAX_FILTER_TAG:
+            raise input_error(
+                texts.MAX_LENGTH_EXCEEDED.format(path=f"{key}[{index}]", limit=MAX_FILTER_TAG)
+            )
+    return list(tags)
+
+
+def _invite_answer(call: Call, channel: Channel) -> tuple[Member, bool] | None:
+    """The invited member accepting (True) or rejecting (False), or None."""
+    accept = optional(call.body, "accept_invite", bool)
+    reject = optional(call.body, "reject_invite", bool)
+    if not accept and not reject:
+        return None
+    if accept and reject:
+        raise input_error(texts.ACCEPT_AND_REJECT)
+    user_id = acting_user(call, call.body)
+    member = channel.members.get(user_id)
+    if member is None or not member.invited:
+        raise input_error(texts.NOT_INVITED.format(user_id=user_id, cid=channel.cid))
+    return member, bool(accept)
 
 
 def delete_channel(call: Call) -> dict[str, Any]:
@@ -426,3 +481,83 @@ def delete_channels(call: Call) -> dict[str, Any]:
         app.delete_channel(channel, hard=hard, now=now)
         result[cid] = {"status": "ok"}
     return {"task_id": app.new_task(result).id}
+
+
+# Member fields a partial update may not touch (UNCONFIRMED beyond the server-owned ones).
+_FIXED_MEMBER_FIELDS = frozenset(
+    {"user_id", "user", "created_at", "updated_at", "channel_role", "role", "is_moderator"}
+    | {"invited", "invite_accepted_at", "invite_rejected_at", "pinned_at", "archived_at"}
+)
+
+
+def update_member_partial(call: Call) -> dict[str, Any]:
+    """PATCH /channels/{type}/{id}/member/{user_id} (UpdateMemberPartial): custom member
+    fields, and `pinned` / `archived`, which set `pinned_at` / `archived_at` for that member
+    (query channels with `user_id` filters on them)."""
+    app, body = call.app, call.body
+    channel = call.channel()
+    user_id = check_user_id(act_as(call, call.params["user_id"]), "user_id")
+    member = channel.members.get(user_id)
+    if member is None:
+        raise not_found(texts.NOT_A_MEMBER.format(user_id=user_id, cid=channel.cid))
+    to_set = dict(optional(body, "set", dict) or {})
+    to_unset = optional(body, "unset", list) or []
+    for index, key in enumerate(to_unset):
+        expect(key, str, f"unset[{index}]")
+    check_reserved(to_set, _FIXED_MEMBER_FIELDS, "set.")
+    check_reserved(dict.fromkeys(to_unset), _FIXED_MEMBER_FIELDS, "unset.")
+    now = call.now
+    for flag in ("pinned", "archived"):
+        value = optional(to_set, flag, bool, f"set.{flag}")
+        if flag in to_unset:
+            value = False
+        if value is not None:
+            setattr(member, f"{flag}_at", now if value else None)
+        to_set.pop(flag, None)
+    member.custom.update(copy.deepcopy(to_set))
+    for key in to_unset:
+        member.custom.pop(key, None)
+    member.updated_at = now
+    return {"channel_member": render.member(app, member)}
+
+
+def query_members(call: Call) -> dict[str, Any]:
+    """GET /members?payload= (QueryMembers): one channel's members, filtered on the member
+    (`id`/`user_id`, `name`, `channel_role`, `invite`, `created_at`, custom fields, ...)."""
+    app = call.app
+    payload = call.payload()
+    kind = required(payload, "type", str)
+    channel_id = required(payload, "id", str)
+    cid = f"{kind}:{channel_id}"
+    channel = app.live_channel(cid)
+    if channel is None:
+        raise not_found(texts.CHANNEL_NOT_FOUND.format(cid=cid))
+    require_channel_access(call, channel)
+    match = compile_filter(optional(payload, "filter_conditions", dict) or {})
+    sort = parse_sort(payload.get("sort")) or [("created_at", 1)]
+    limit = int_in_range(payload.get("limit", 100), "limit", 0, 300)
+    offset = int_in_range(payload.get("offset", 0), "offset", 0, 10000)
+    docs = []
+    for member in channel.members.values():
+        body = render.member(app, member)
+        user = body.get("user") or {}
+        doc = {
+            **body,
+            "id": member.user_id,
+            "name": user.get("name"),
+            "banned": app.active_ban(member.user_id, cid) is not None,
+            "invite": _invite_state(member),
+            "joined": not member.invited or member.invite_accepted_at is not None,
+        }
+        if match(doc):
+            docs.append((doc, body))
+    page = sort_documents(docs, sort)[offset : offset + limit]
+    return {"members": [body for _, body in page]}
+
+
+def _invite_state(member: Member) -> str:
+    if member.invite_accepted_at is not None:
+        return "accepted"
+    if member.invite_rejected_at is not None:
+        return "rejected"
+    return "pending" if member.invited else "member"

@@ -18,6 +18,7 @@ from ..permissions import acting_user, require_channel_access
 from ..posting import check_content, custom_fields, post_message
 from ..validation import (
     RESERVED_MESSAGE_FIELDS,
+    check_batch,
     check_reserved,
     check_user_id,
     expect,
@@ -144,6 +145,27 @@ def get_message(call: Call) -> dict[str, Any]:
     if channel is not None:
         body["channel"] = render.channel(app, channel)
     return {"message": body}
+
+
+def get_many_messages(call: Call) -> dict[str, Any]:
+    """GET /channels/{type}/{id}/messages?ids=a,b (GetManyMessages): the channel's messages
+    among `ids`, in the order asked; unknown ids and others' pending messages are left out."""
+    app = call.app
+    channel = call.channel()
+    require_channel_access(call, channel)
+    ids = [i for i in (call.query.get("ids") or "").split(",") if i]
+    if not ids:
+        # Live text (contract §5.7).
+        raise input_error(texts.REQUIRED_FIELD.format(path="ids"))
+    check_batch(ids, "ids")
+    found = [app.messages.get(i) for i in dict.fromkeys(ids)]
+    return {
+        "messages": [
+            render.message(app, m)
+            for m in found
+            if m is not None and m.cid == channel.cid and (not m.pending or _sees_pending(call, m))
+        ]
+    }
 
 
 def _editor(call: Call, raw: dict[str, Any], record: Message, path: str = "") -> str | None:
