@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urlsplit
 
+from chatgate.cliargs import http_url, positive_float, positive_int
 from chatgate.load.catalog import PROFILES, SHAPE_NAMES
 
 LOCUSTFILE = "chatgate.load.locustfile"
@@ -36,28 +36,8 @@ STOP_TIMEOUT_S = 60.0
 REPORT_WIDTH = 110
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be above 0, got {value}")
-    return value
-
-
 def _ratio(text: str) -> float:
-    value = _positive_float(text) if text not in ("0", "0.0") else 0.0
+    value = positive_float(text) if text not in ("0", "0.0") else 0.0
     if value > 1:
         raise argparse.ArgumentTypeError(f"must be from 0 to 1, got {value}")
     return value
@@ -76,13 +56,6 @@ def _duration(text: str) -> str:
     if seconds < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1s, got {text!r}")
     return text.strip()
-
-
-def _url(text: str) -> str:
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise argparse.ArgumentTypeError(f"must be an http(s) URL, got {text!r}")
-    return text.rstrip("/")
 
 
 def add_parser(sub: Any) -> None:
@@ -114,10 +87,10 @@ def add_parser(sub: Any) -> None:
         metavar="NAME",
         help="steady (default), ramp, spike or soak",
     )
-    what.add_argument("--users", type=_positive_int, default=10, metavar="N", help="default 10")
+    what.add_argument("--users", type=positive_int, default=10, metavar="N", help="default 10")
     what.add_argument(
         "--spawn-rate",
-        type=_positive_float,
+        type=positive_float,
         default=10.0,
         metavar="R",
         help="users started per second (default 10)",
@@ -131,25 +104,25 @@ def add_parser(sub: Any) -> None:
     )
     what.add_argument(
         "--target",
-        type=_url,
+        type=http_url,
         default=None,
         metavar="URL",
         help="the backend, in test mode (default: start the reference on loopback)",
     )
     what.add_argument(
         "--stream-url",
-        type=_url,
+        type=http_url,
         default=None,
         metavar="URL",
         help="with --target: the chatgate fake Stream it uses, for the consistency check",
     )
     shape = load.add_argument_group("shapes")
     shape.add_argument(
-        "--ramp-steps", type=_positive_int, default=4, metavar="N", help="ramp: steps (4)"
+        "--ramp-steps", type=positive_int, default=4, metavar="N", help="ramp: steps (4)"
     )
     shape.add_argument(
         "--spike-users",
-        type=_positive_int,
+        type=positive_int,
         default=50,
         metavar="N",
         help="spike: users during the spike (50)",
@@ -163,7 +136,7 @@ def add_parser(sub: Any) -> None:
     )
     shape.add_argument(
         "--spike-for",
-        type=_positive_float,
+        type=positive_float,
         default=10.0,
         metavar="S",
         help="spike: seconds it lasts (10)",
@@ -171,7 +144,7 @@ def add_parser(sub: Any) -> None:
     gates = load.add_argument_group("gates (missing-member errors are always gated at 0)")
     gates.add_argument(
         "--p95-ms",
-        type=_positive_float,
+        type=positive_float,
         default=None,
         metavar="MS",
         help="p95 creation latency limit (default 2000)",
@@ -203,11 +176,11 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="Locust's web UI on loopback while it runs; Ctrl-C ends the run",
     )
-    out.add_argument("--web-port", type=_positive_int, default=8089, metavar="P")
+    out.add_argument("--web-port", type=positive_int, default=8089, metavar="P")
     scale = load.add_argument_group("scale (Locust's own distributed mode)")
     scale.add_argument(
         "--processes",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="spread the load over N worker processes on this machine",
@@ -215,7 +188,7 @@ def add_parser(sub: Any) -> None:
     scale.add_argument("--master", action="store_true", help="be the master of remote workers")
     scale.add_argument(
         "--expect-workers",
-        type=_positive_int,
+        type=positive_int,
         default=1,
         metavar="N",
         help="with --master: workers to wait for (1)",
@@ -233,9 +206,7 @@ def add_parser(sub: Any) -> None:
         metavar="HOST",
         help="with --worker: the master (127.0.0.1)",
     )
-    scale.add_argument(
-        "--master-port", type=_positive_int, default=5557, metavar="P", help="(5557)"
-    )
+    scale.add_argument("--master-port", type=positive_int, default=5557, metavar="P", help="(5557)")
 
 
 @dataclass(frozen=True)

@@ -12,19 +12,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from chatgate.cliargs import positive_int
+
 USAGE_ERROR = 2  # the user's input is wrong: nothing was changed
 BREACH = 1  # verify found a breach, or rollback refused
 ENV_URL = "DATABASE_URL"
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def add_parser(sub: Any) -> None:
@@ -52,11 +44,13 @@ def add_parser(sub: Any) -> None:
         "Create the legacy chat tables in an empty database and fill them with realistic, "
         "deterministic data (Faker, fixed seed) holding every hard case the migration handles.",
     )
-    seed.add_argument("--users", type=_positive, required=True, metavar="N", help="how many users")
+    seed.add_argument(
+        "--users", type=positive_int, required=True, metavar="N", help="how many users"
+    )
     seed.add_argument("--seed", type=int, default=None, help="random seed (default: fixed)")
     seed.add_argument(
         "--messages-per-conversation",
-        type=_positive,
+        type=positive_int,
         default=8,
         metavar="N",
         help="average messages per conversation (default 8)",
@@ -75,18 +69,18 @@ def add_parser(sub: Any) -> None:
         "ledger, the policies, indexes built concurrently. Running it again changes nothing.",
     )
     apply.add_argument(
-        "--batch-rows", type=_positive, default=5000, metavar="N", help="rows per batch (5000)"
+        "--batch-rows", type=positive_int, default=5000, metavar="N", help="rows per batch (5000)"
     )
     apply.add_argument(
         "--lock-timeout",
-        type=_positive,
+        type=positive_int,
         default=1000,
         metavar="MS",
         help="lock_timeout per DDL statement (1000)",
     )
     apply.add_argument(
         "--lock-attempts",
-        type=_positive,
+        type=positive_int,
         default=6,
         metavar="N",
         help="attempts per DDL statement (6)",

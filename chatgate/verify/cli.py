@@ -27,7 +27,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+
+from chatgate.cliargs import http_url, nonblank
 
 USAGE_ERROR = 2
 FAILED_RUN = 1
@@ -47,21 +48,8 @@ class Suite:
     options: tuple[str, ...]
 
 
-def _url(text: str) -> str:
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise argparse.ArgumentTypeError(f"must be an http(s) URL, got {text!r}")
-    return text.rstrip("/")
-
-
 def _target(text: str) -> str:
-    return "reference" if text == "reference" else _url(text)
-
-
-def _nonblank(text: str) -> str:
-    if not text.strip():
-        raise argparse.ArgumentTypeError("must not be blank")
-    return text
+    return "reference" if text == "reference" else http_url(text)
 
 
 def add_parser(sub: Any) -> None:
@@ -83,7 +71,7 @@ def add_parser(sub: Any) -> None:
         "needs --stream-url",
     )  # fmt: skip
     verify.add_argument(
-        "--stream-url", type=_url, metavar="URL",
+        "--stream-url", type=http_url, metavar="URL",
         help="the chatgate fake Stream (`chatgate fake-stream`) the --target backend uses",
     )  # fmt: skip
     verify.add_argument(
@@ -91,12 +79,12 @@ def add_parser(sub: Any) -> None:
         help="the user-based chat backend (the migration quick start's checklist)",
     )  # fmt: skip
     verify.add_argument(
-        "--migration-command", type=_nonblank, metavar="CMD",
+        "--migration-command", type=nonblank, metavar="CMD",
         help="a team's migration script, run with DATABASE_URL set, held to the migration "
         "scenarios",
     )  # fmt: skip
     verify.add_argument(
-        "--tags", type=_nonblank, metavar="EXPR",
+        "--tags", type=nonblank, metavar="EXPR",
         help="only the scenarios whose tags match, e.g. 'privacy and not media' (pytest -m)",
     )  # fmt: skip
     verify.add_argument(

@@ -13,8 +13,8 @@ from typing import Any
 
 from stream_chat import StreamChat
 
-from chatgate.http import BodyLimit, LoopbackServer, asgi_app
-from chatgate.lifecycle import Lifecycle
+from chatgate.http import BodyLimit
+from chatgate.http.served import ApiServer, serving
 from chatgate.naming import StreamNaming
 from chatgate.postgres import PostgresServer
 from chatgate.reference.sync.identities import (
@@ -57,32 +57,17 @@ def build_api(
     return ChatApi(service, BackendAuth(auth_secret), test_mode=test_mode)
 
 
-class ReferenceServer(Lifecycle):
+class ReferenceServer(ApiServer):
     """`api` over real HTTP on loopback; `base_url` is known once this is built."""
 
     def __init__(self, api: ChatApi, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.api = api
-        app = asgi_app(
-            api.dispatch,
+        super().__init__(
+            api,
             body_limit=BodyLimit(MAX_BODY_BYTES, too_large),
-            executor_for=api.executor_for,
+            name="chatgate-reference",
+            host=host,
+            port=port,
         )
-        self._server = LoopbackServer(app, host=host, port=port, name="chatgate-reference")
-
-    @property
-    def base_url(self) -> str:
-        return self._server.base_url
-
-    def start(self) -> ReferenceServer:
-        """Open the API's database pool, then serve."""
-        self.api.start()
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, then stop the API (its workers and database pool)."""
-        self._server.stop()
-        self.api.stop()
 
 
 @contextmanager
@@ -99,15 +84,8 @@ def serving_reference(
 
     Raises OSError, with nothing left running, when the address cannot be bound."""
     api = build_api(database_url, stream, **build_api_options)
-    try:
-        server = ReferenceServer(api, host=host, port=port)
-    except BaseException:
-        api.stop()
-        raise
-    try:
-        yield server.start()
-    finally:
-        server.stop()  # also when start() was cut short
+    with serving(ReferenceServer, api, host=host, port=port) as server:
+        yield server
 
 
 @contextmanager

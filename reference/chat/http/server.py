@@ -13,8 +13,8 @@ from typing import Any
 
 import psycopg
 
-from chatgate.http import BodyLimit, LoopbackServer, asgi_app
-from chatgate.lifecycle import Lifecycle
+from chatgate.http import BodyLimit
+from chatgate.http.served import ApiServer, serving
 from chatgate.reference.http.auth import AUTH_SECRET_ENV, BackendAuth, auth_secret_from_env
 
 from ..errors import ChatError
@@ -36,32 +36,18 @@ def build_chat_api(
     return api_class(service_class(database_url), BackendAuth(auth_secret), test_mode=test_mode)
 
 
-class ChatServer(Lifecycle):
-    """`api` over real HTTP on loopback; `base_url` is known once this is built."""
+class ChatServer(ApiServer):
+    """`api` over real HTTP on loopback; `base_url` is known once this is built. Starting
+    it opens the API's database pool, refusing a database not migrated."""
 
     def __init__(self, api: ChatApi, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.api = api
-        app = asgi_app(
-            api.dispatch,
+        super().__init__(
+            api,
             body_limit=BodyLimit(MAX_UPLOAD_BYTES, api.too_large),
-            executor_for=api.executor_for,
+            name="chatgate-chat",
+            host=host,
+            port=port,
         )
-        self._server = LoopbackServer(app, host=host, port=port, name="chatgate-chat")
-
-    @property
-    def base_url(self) -> str:
-        return self._server.base_url
-
-    def start(self) -> ChatServer:
-        """Open the API's database pool (refusing a database not migrated), then serve."""
-        self.api.start()
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, then stop the API (its workers and database pool)."""
-        self._server.stop()
-        self.api.stop()
 
 
 @contextmanager
@@ -76,15 +62,8 @@ def serving_chat(
     ChatError when the database is not migrated to user identities."""
     build_options.setdefault("auth_secret", auth_secret_from_env())
     api = build_chat_api(database_url, **build_options)
-    try:
-        server = ChatServer(api, host=host, port=port)
-    except BaseException:
-        api.stop()
-        raise
-    try:
-        yield server.start()
-    finally:
-        server.stop()  # also when start() was cut short
+    with serving(ChatServer, api, host=host, port=port) as server:
+        yield server
 
 
 def _say(text: str) -> None:
