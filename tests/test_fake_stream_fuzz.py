@@ -536,6 +536,27 @@ BODY_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "filter": filters,
     "next": st.sampled_from(("", "e30", "eyJvZmZzZXQiOjEsInNvcnQiOltdfQ")) | texts,
     "thread_id": message_ids,
+    "push_provider": st.sampled_from(("firebase", "apn", "pigeon"))
+    | st.fixed_dictionaries(
+        {"type": plausible(st.sampled_from(("firebase", "apn", "nope"))), "name": texts}
+    ),
+    "skip_devices": st.booleans(),
+    "sqs_url": st.sampled_from(
+        ("https://foo.com/bar", "https://sqs.us-east-1.amazonaws.com/123456789012/q")
+    ),
+    "sns_topic_arn": st.sampled_from(("arn:aws:sns:us-east-1:123456789012:t", "nope")),
+    "channels": st.lists(
+        plausible(
+            st.fixed_dictionaries(
+                {
+                    "type": st.sampled_from(("messaging", "team")),
+                    "id": st.sampled_from(("general", "nope")),
+                },
+                optional={"messages_since": st.sampled_from(("2020-01-01T00:00:00Z", "x"))},
+            )
+        ),
+        max_size=2,
+    ),
     "invites": user_id_lists,
     "accept_invite": st.booleans(),
     "reject_invite": st.booleans(),
@@ -598,6 +619,14 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
     "QueryMessageHistory": ("filter", "sort", "limit", "next"),
     "SendEvent": ("event",),
     "MarkUnread": ("user_id", "message_id", "thread_id"),
+    "CreateDevice": ("id", "push_provider", "user_id"),
+    "UpsertPushProvider": ("push_provider",),
+    "CheckPush": ("message_id", "user_id", "skip_devices"),
+    "CheckSQS": ("sqs_url",),
+    "CheckSNS": ("sns_topic_arn",),
+    "ExportUsers": ("user_ids",),
+    "ExportChannels": ("channels",),
+    "CreateGuest": ("user",),
     "CreateChannelType": ("name", "replies", "commands"),
     "UpdateChannelType": ("commands", "blocklist", "blocklist_behavior", "max_message_length"),
     "CreateCommand": ("name", "description"),
@@ -679,6 +708,8 @@ VALUE_OVERRIDES: dict[tuple[str, str], st.SearchStrategy[Any]] = {
     ("DeleteUsers", "user"): st.sampled_from(("soft", "hard", "pruning")),
     ("DeleteUsers", "conversations"): st.sampled_from(("soft", "hard")),
     ("DeleteMessage", "user"): st.fixed_dictionaries({"id": user_ids}),
+    ("CreateGuest", "user"): st.fixed_dictionaries({"id": user_ids | st.just("visitor")}),
+    ("CreateDevice", "push_provider"): st.sampled_from(("firebase", "apn", "pigeon")),
     ("CreateBlockList", "type"): st.sampled_from(("word", "regex", "domain", "nope")),
     ("CreateCustomPermission", "id"): st.sampled_from(("my-perm", "", "a b")),
     ("CreateRole", "name"): mostly(
@@ -794,9 +825,18 @@ QUERY_HINTS: dict[str, tuple[str, ...]] = {
     "GetBlockedUsers": ("user_id",),
     "Unban": ("target_user_id",),
     "GetManyMessages": ("ids",),
+    "ListDevices": ("user_id",),
+    "DeleteDevice": ("user_id", "id"),
 }
 QUERY_JUNK = ("", "&", "&&=&", "=x", "%%%", "a=%zz", "api_key", "x=1=2", ";a=b", "a=1&a=2")
-PAYLOAD_ROUTES = {"QueryUsers", "QueryBannedUsers", "Search", "QueryMessageFlags", "QueryMembers"}
+PAYLOAD_ROUTES = {
+    "QueryUsers",
+    "QueryBannedUsers",
+    "Search",
+    "QueryMessageFlags",
+    "QueryMembers",
+    "QueryFutureChannelBans",
+}
 _extra_query_keys = st.lists(st.sampled_from(tuple(QUERY_VALUES)) | st.text(max_size=5), max_size=2)
 _any_query_value = st.text(max_size=8)
 

@@ -742,3 +742,100 @@ def test_get_messages_by_id_answers_the_channels_messages_asked_for(chat: Api) -
     assert [m["text"] for m in found] == ["two", "one"]
     error = chat.fails(lambda c: _c1(c).get_messages([]))
     assert error_body(error) == stream_error("GetManyMessages", 4, 400, "ids is a required field")
+
+
+# -- push -----------------------------------------------------------------------------
+
+
+def test_devices_are_added_listed_and_deleted_per_user(chat: Api) -> None:
+    chat(lambda c: c.add_device("dev-1", "firebase", "amr"))
+    chat(lambda c: c.add_device("dev-2", "apn", "amr", "prod"))
+    devices = chat(lambda c: c.get_devices("amr"))["devices"]
+    assert [(d["id"], d["push_provider"]) for d in devices] == [
+        ("dev-1", "firebase"),
+        ("dev-2", "apn"),
+    ]
+    assert devices[1]["push_provider_name"] == "prod"
+    assert chat(lambda c: c.get_devices("lolo"))["devices"] == []
+    chat(lambda c: c.delete_device("dev-1", "amr"))
+    assert [d["id"] for d in chat(lambda c: c.get_devices("amr"))["devices"]] == ["dev-2"]
+    error = chat.fails(lambda c: c.add_device("dev-3", "pigeon", "amr"))
+    assert error_body(error) == stream_error(
+        "CreateDevice", 4, 400, "push_provider must be one of apn, firebase, huawei, xiaomi"
+    )
+
+
+def test_push_providers_are_upserted_listed_and_deleted(chat: Api) -> None:
+    provider = {"type": "firebase", "name": "main", "firebase_credentials": "{}"}
+    assert chat(lambda c: c.upsert_push_provider(provider))["push_provider"]["name"] == "main"
+    listed = chat(lambda c: c.list_push_providers())["push_providers"]
+    assert [(p["type"], p["name"]) for p in listed] == [("firebase", "main")]
+    chat(lambda c: c.delete_push_provider("firebase", "main"))
+    assert chat(lambda c: c.list_push_providers())["push_providers"] == []
+    assert chat.fails(lambda c: c.delete_push_provider("firebase", "main")).status_code == 404
+
+
+def test_check_push_renders_the_message_and_the_aws_checks_answer_like_stream(chat: Api) -> None:
+    sent = _send(chat, "/giphy wave")
+    pushed = chat(
+        lambda c: c.check_push({"message_id": sent["id"], "skip_devices": True, "user_id": "lolo"})
+    )
+    assert pushed["rendered_message"]["body"] == "/giphy wave"
+    sqs = chat(lambda c: c.check_sqs("key", "secret", "https://foo.com/bar"))
+    assert (sqs["status"], sqs["error"]) == ("error", "invalid SQS url")
+    sns = chat(
+        lambda c: c.check_sns("key", "secret", "arn:aws:sns:us-east-1:123456789012:sns-topic")
+    )
+    assert sns["status"] == "error"
+    assert "publishing the message failed." in sns["error"]
+
+
+# -- users: exports, guests, future channel bans -------------------------------------------
+
+
+def test_export_user_has_the_users_messages_and_reactions(chat: Api) -> None:
+    sent = _send(chat, "mine")
+    chat(lambda c: _c1(c).send_reaction(sent["id"], {"type": "like"}, "amr"))
+    exported = chat(lambda c: c.export_user("amr"))
+    assert exported["user"]["id"] == "amr"
+    assert [m["text"] for m in exported["messages"]] == ["mine"]
+    assert [r["type"] for r in exported["reactions"]] == ["like"]
+    assert chat.fails(lambda c: c.export_user("ghost")).status_code == 404
+
+
+def test_export_users_and_channels_are_completed_tasks_with_a_url(chat: Api) -> None:
+    task_id = chat(lambda c: c.export_users(["amr"]))["task_id"]
+    assert len(task_id) == 36
+    task = chat(lambda c: c.get_task(task_id))
+    assert task["status"] == "completed"
+    assert "/exports/users/" in task["result"]["url"]
+    export = chat(lambda c: c.export_channel("messaging", "c1", include_truncated_messages=False))
+    status = chat(lambda c: c.get_export_channel_status(export["task_id"]))
+    assert status["status"] == "completed"
+    assert status["result"]["url"]
+    assert "error" not in status
+    error = chat.fails(lambda c: c.export_channel("messaging", "nope"))
+    assert "Can't find channel" in error_body(error)["message"]
+    error = chat.fails(lambda c: c.get_export_channel_status("nope"))
+    assert "Can't find task" in error_body(error)["message"]
+
+
+def test_a_guest_gets_a_user_token_that_works(chat: Api) -> None:
+    guest = chat(lambda c: c.set_guest_user({"id": "visitor", "name": "V"}))
+    assert guest["user"]["role"] == "guest"
+    assert guest["access_token"]
+    chat.client.auth_token, server = guest["access_token"], chat.client.auth_token
+    try:
+        assert chat(lambda c: c.unread_counts("visitor"))["total_unread_count"] == 0
+    finally:
+        chat.client.auth_token = server
+    error = chat.fails(lambda c: c.set_guest_user({"id": "visitor"}))
+    assert error_body(error) == stream_error("CreateGuest", 4, 400, "user visitor already exists")
+
+
+def test_future_channel_bans_are_queried_by_their_author(chat: Api) -> None:
+    chat(lambda c: _c1(c).ban_user("lolo", banned_by_id="sat", ban_from_future_channels=True))
+    chat(lambda c: _c1(c).ban_user("amr", banned_by_id="sat"))
+    bans = chat(lambda c: c.query_future_channel_bans(user_id="sat"))["bans"]
+    assert [b["user"]["id"] for b in bans] == ["lolo"]
+    assert chat(lambda c: c.query_future_channel_bans(user_id="amr"))["bans"] == []

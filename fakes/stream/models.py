@@ -170,6 +170,9 @@ class Ban:
     reason: str | None = None
     expires: datetime | None = None
     shadow: bool = False
+    # `ban_from_future_channels`: also for channels its author creates later (recorded
+    # and queried; UNCONFIRMED: the fake does not apply it to those channels).
+    future_channels: bool = False
 
 
 @dataclass
@@ -314,6 +317,8 @@ class AppState:
         }
         self.blocklists: dict[str, Blocklist] = {}
         self.permissions: dict[str, dict[str, Any]] = {}
+        self.devices: dict[str, dict[str, Any]] = {}
+        self.push_providers: dict[tuple[str, str], dict[str, Any]] = {}
 
     def require_feature(self, channel_type: str, feature: str) -> None:
         """Code 19 unless the channel type has `feature` (reactions, replies, ...) on."""

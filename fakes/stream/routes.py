@@ -16,8 +16,10 @@ from .handlers import (
     channels,
     config,
     events,
+    exports,
     messages,
     moderation,
+    push,
     reactions,
     reads,
     roles,
@@ -69,6 +71,16 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/users/{user_id}/deactivate", "DeactivateUser", users.deactivate_user),
     Route("POST", "/users/{user_id}/reactivate", "ReactivateUser", users.reactivate_user),
     Route("GET", "/tasks/{task_id}", "GetTask", users.get_task),
+    Route("GET", "/users/{user_id}/export", "ExportUser", exports.export_user),
+    Route("POST", "/export/users", "ExportUsers", exports.export_users),
+    Route("POST", "/export_channels", "ExportChannels", exports.export_channels),
+    Route(
+        "GET",
+        "/export_channels/{task_id}",
+        "GetExportChannelsStatus",
+        exports.get_export_channels_status,
+    ),
+    Route("POST", "/guest", "CreateGuest", exports.create_guest),
     # channels
     Route("POST", "/channels", "QueryChannels", channels.query_channels, client_side=True),
     Route(
@@ -201,6 +213,12 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/moderation/ban", "Ban", moderation.ban_user),
     Route("DELETE", "/moderation/ban", "Unban", moderation.unban_user),
     Route("GET", "/query_banned_users", "QueryBannedUsers", moderation.query_banned_users),
+    Route(
+        "GET",
+        "/query_future_channel_bans",
+        "QueryFutureChannelBans",
+        moderation.query_future_channel_bans,
+    ),
     Route("POST", "/moderation/mute", "MuteUser", moderation.mute_user, client_side=True),
     Route("POST", "/moderation/unmute", "UnmuteUser", moderation.unmute_user, client_side=True),
     Route(
@@ -247,6 +265,18 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/permissions/{id}", "GetCustomPermission", config.get_permission),
     Route("PUT", "/permissions/{id}", "UpdateCustomPermission", config.update_permission),
     Route("DELETE", "/permissions/{id}", "DeleteCustomPermission", config.delete_permission),
+    # push
+    Route("POST", "/devices", "CreateDevice", push.add_device, client_side=True),
+    Route("GET", "/devices", "ListDevices", push.list_devices, client_side=True),
+    Route("DELETE", "/devices", "DeleteDevice", push.delete_device, client_side=True),
+    Route("POST", "/push_providers", "UpsertPushProvider", push.upsert_push_provider),
+    Route("GET", "/push_providers", "ListPushProviders", push.list_push_providers),
+    Route(
+        "DELETE", "/push_providers/{type}/{name}", "DeletePushProvider", push.delete_push_provider
+    ),
+    Route("POST", "/check_push", "CheckPush", push.check_push),
+    Route("POST", "/check_sqs", "CheckSQS", push.check_sqs),
+    Route("POST", "/check_sns", "CheckSNS", push.check_sns),
     # roles
     Route("POST", "/roles", "CreateRole", roles.create_role),
     Route("GET", "/roles", "ListRoles", roles.list_roles),

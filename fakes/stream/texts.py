@@ -108,3 +108,19 @@ DISTINCT_INVITE = (
 NOT_INVITED = "user {user_id} is not invited to channel {cid}"
 ACCEPT_AND_REJECT = "accept_invite and reject_invite cannot both be set"
 NOT_A_MEMBER = "user {user_id} is not a member of channel {cid}"
+
+# Push (handlers/push.py).
+PUSH_PROVIDER_TYPE = "{path} must be one of {types}"  # UNCONFIRMED
+DEVICE_NOT_FOUND = "device {id} of user {user_id} does not exist"  # UNCONFIRMED
+PUSH_PROVIDER_NOT_FOUND = 'push provider "{type}/{name}" does not exist'  # UNCONFIRMED
+PUSH_NOT_SENT = "chatgate's fake Stream sends no push notifications"
+SQS_URL_INVALID = "invalid SQS url"  # live text (the SDK's test_check_sqs)
+SNS_PUBLISH_FAILED = "publishing the message failed."  # live text (the SDK's test_check_sns)
+SNS_ARN_INVALID = "invalid SNS topic ARN"  # UNCONFIRMED
+SQS_SEND_FAILED = "sending the message failed."  # UNCONFIRMED
+AWS_NOT_CONTACTED = "chatgate's fake Stream does not contact AWS"
+
+# Exports and guests (handlers/exports.py).
+TASK_NOT_FOUND = 'Can\'t find task with id "{task_id}"'  # the live start (the SDK's test)
+NOT_A_TIMESTAMP = "{path} is not an RFC 3339 timestamp"  # UNCONFIRMED
+USER_EXISTS = "user {user_id} already exists"  # UNCONFIRMED

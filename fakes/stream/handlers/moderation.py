@@ -85,6 +85,7 @@ def ban_user(call: Call) -> dict[str, Any]:
     expires = _expiry(call, body)
     reason = optional(body, "reason", str)
     shadow = bool(optional(body, "shadow", bool))
+    future_channels = bool(optional(body, "ban_from_future_channels", bool))
     cid = _ban_scope(call, body)
     now = call.now
     app.bans = [b for b in app.bans if not (b.target_id == target and b.channel_cid == cid)]
@@ -97,6 +98,7 @@ def ban_user(call: Call) -> dict[str, Any]:
             reason=reason,
             expires=expires,
             shadow=shadow,
+            future_channels=future_channels,
         )
     )
     return {}
@@ -359,3 +361,25 @@ def query_message_flags(call: Call) -> dict[str, Any]:
         if match(doc):
             docs.append({**_flag_json(app, record), "message": render.message(app, message)})
     return {"flags": docs[offset : offset + limit]}
+
+
+def query_future_channel_bans(call: Call) -> dict[str, Any]:
+    """GET /query_future_channel_bans?payload= (QueryFutureChannelBans): the bans made with
+    `ban_from_future_channels`, by `user_id` when given, newest first."""
+    app = call.app
+    payload = call.payload()
+    by = optional(payload, "user_id", str)
+    target = optional(payload, "target_user_id", str)
+    exclude_expired = bool(optional(payload, "exclude_expired_bans", bool))
+    limit = int_in_range(payload.get("limit", 25), "limit", 0, 100)
+    offset = int_in_range(payload.get("offset", 0), "offset", 0, 1000)
+    now = call.now
+    bans = [
+        ban
+        for ban in reversed(app.bans)
+        if ban.future_channels
+        and by in (None, ban.created_by_id)
+        and target in (None, ban.target_id)
+        and not (exclude_expired and ban.expires is not None and ban.expires <= now)
+    ]
+    return {"bans": [_ban_json(app, ban) for ban in bans[offset : offset + limit]]}

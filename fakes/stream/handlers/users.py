@@ -370,5 +370,5 @@ def get_task(call: Call) -> dict[str, Any]:
     """GET /tasks/{task_id} (GetTask)."""
     task = call.app.tasks.get(call.params["task_id"])
     if task is None:
-        raise not_found(f'Can\'t find task with id "{call.params["task_id"]}"')
+        raise not_found(texts.TASK_NOT_FOUND.format(task_id=call.params["task_id"]))
     return render.task(task)
