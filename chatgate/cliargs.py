@@ -4,6 +4,7 @@ as `<prog>: error: argument --x: <words>`, and exit status 2."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from urllib.parse import urlsplit
 
 
@@ -42,3 +43,12 @@ def nonblank(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("must not be blank")
     return text
+
+
+def report_dir_problem(path: Path) -> str | None:
+    """Make the report folder `path` (and its parents); what is wrong if it cannot be."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return f"cannot use {path} for the reports: {error.strerror}"
+    return None

@@ -25,7 +25,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import IO, Any
 
-from chatgate.cliargs import http_url, positive_float, positive_int
+from chatgate.cliargs import http_url, positive_float, positive_int, report_dir_problem
 from chatgate.load.catalog import PROFILES, SHAPE_NAMES
 
 LOCUSTFILE = "chatgate.load.locustfile"
@@ -351,12 +351,9 @@ def run(args: argparse.Namespace) -> int:
     env = {**os.environ, "CHATGATE_LOAD_SHAPE": args.shape}
     if args.worker:
         return _run_locust(locust_command(args, None), env)
-    try:
-        args.report_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        print(
-            f"chatgate load: error: cannot use {args.report_dir}: {error.strerror}", file=sys.stderr
-        )
+    problem = report_dir_problem(args.report_dir)
+    if problem:
+        print(f"chatgate load: error: {problem}", file=sys.stderr)
         return USAGE_ERROR
     summary_file = args.report_dir / "summary.json"
     summary_file.unlink(missing_ok=True)

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.util import find_spec
 from pathlib import Path
 from types import SimpleNamespace
@@ -417,6 +418,20 @@ def test_the_fake_stream_profile_loads_the_fake_itself(
     assert summary["consistency"]["checked"] == _creations(summary) > 0
 
 
+@contextmanager
+def _running(command: list[str]) -> Iterator[subprocess.Popen[str]]:
+    """`command` running (its output piped) until the block ends; killed if still running."""
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
+    )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
 def _channels_created(server: FakeStreamServer) -> int:
     return server.fake.journal.count("GetOrCreateChannel", ok=True)
 
@@ -430,14 +445,7 @@ def test_a_stop_request_ends_the_run_early_and_still_reports_and_gates_it(
         *CLI, "--users", "2", "--duration", "10m", "--report-dir", str(report),
         "--target", reference_over_http, "--stream-url", fake_stream_server.base_url,
     ]  # fmt: skip
-    proc = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
+    with _running(command) as proc:
         # Poll the fake's journal, with a deadline, until a channel was created.
         deadline = time.monotonic() + 60
         while not _channels_created(fake_stream_server) and time.monotonic() < deadline:
@@ -445,10 +453,6 @@ def test_a_stop_request_ends_the_run_early_and_still_reports_and_gates_it(
         assert _channels_created(fake_stream_server), "the load never created a channel"
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
     assert proc.returncode == 0, out[-3000:] + err[-3000:]
     summary = _summary(report)
     assert summary["consistency"]["checked"] == _creations(summary) > 0
@@ -465,14 +469,7 @@ def test_the_web_ui_serves_on_loopback_while_it_runs_and_ctrl_c_ends_the_run(
         "--report-dir", str(report),
         "--target", reference_over_http, "--stream-url", fake_stream_server.base_url,
     ]  # fmt: skip
-    proc = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
+    with _running(command) as proc:
         page = _poll_page(f"http://127.0.0.1:{port}/", deadline_s=60)
         assert page is not None, "the web UI never answered"
         # What a person sees: the UI, drawn by a real browser, lists the creations.
@@ -481,10 +478,6 @@ def test_the_web_ui_serves_on_loopback_while_it_runs_and_ctrl_c_ends_the_run(
         assert errors == []
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
     assert proc.returncode == 0, out[-3000:] + err[-3000:]
     assert f"Locust web UI on http://127.0.0.1:{port}" in out
     assert _summary(report)["consistency"]["checked"] == _creations(_summary(report)) > 0

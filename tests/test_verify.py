@@ -165,6 +165,7 @@ def _verify(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
         (["--backend-log", "x.log"], "--backend-log goes with --target"),
         (["--target", "reference", "--backend-log", "/no/such.log"], "no such file: /no/such.log"),
         (["--tags", " "], "must not be blank"),
+        (["--report-dir", "/proc/no/such"], "cannot use /proc/no/such for the reports"),
     ],
 )
 def test_a_mistake_in_the_options_is_one_line_and_exit_2(args: list[str], error: str) -> None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chatgate.cliargs import http_url, nonblank
+from chatgate.cliargs import http_url, nonblank, report_dir_problem
 
 USAGE_ERROR = 2
 FAILED_RUN = 1
@@ -216,17 +216,9 @@ def _run_pytest(command: list[str], log: Path, cwd: Path) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run `chatgate verify` with parsed `args`; the exit status."""
-    problem = _problem(args)
+    problem = _problem(args) or report_dir_problem(args.report_dir)
     if problem:
         print(f"chatgate verify: error: {problem}", file=sys.stderr)
-        return USAGE_ERROR
-    try:
-        args.report_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        print(
-            f"chatgate verify: error: cannot use {args.report_dir}: {error.strerror}",
-            file=sys.stderr,
-        )
         return USAGE_ERROR
     report = args.report_dir
     for name in ("cucumber.json", "junit.xml", "checklists.html", "pytest.log"):
