@@ -22,6 +22,7 @@ from .handlers import (
     push,
     reactions,
     reads,
+    refusals,
     roles,
     search,
     users,
@@ -41,6 +42,8 @@ class Route:
     # The top-level body fields the handler honours, declared where several SDK
     # methods share the route (coverage.py checks each method's fields against it).
     fields: frozenset[str] | None = None
+    # Set on the routes the fake deliberately refuses (handlers/refusals.py): why.
+    refusal: str | None = None
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -277,6 +280,41 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/check_push", "CheckPush", push.check_push),
     Route("POST", "/check_sqs", "CheckSQS", push.check_sqs),
     Route("POST", "/check_sns", "CheckSNS", push.check_sns),
+    # deliberately refused: campaigns, segments, team usage (handlers/refusals.py)
+    *(
+        Route(method, template, operation, refusals.refuse_campaigns, refusal=refusals.CAMPAIGNS)
+        for method, template, operation in (
+            ("POST", "/campaigns", "CreateCampaign"),
+            ("POST", "/campaigns/query", "QueryCampaigns"),
+            ("GET", "/campaigns/{id}", "GetCampaign"),
+            ("PUT", "/campaigns/{id}", "UpdateCampaign"),
+            ("DELETE", "/campaigns/{id}", "DeleteCampaign"),
+            ("POST", "/campaigns/{id}/start", "StartCampaign"),
+            ("POST", "/campaigns/{id}/stop", "StopCampaign"),
+            ("POST", "/campaigns/{id}/test", "TestCampaign"),
+        )
+    ),
+    *(
+        Route(method, template, operation, refusals.refuse_segments, refusal=refusals.SEGMENTS)
+        for method, template, operation in (
+            ("POST", "/segments", "CreateSegment"),
+            ("POST", "/segments/query", "QuerySegments"),
+            ("GET", "/segments/{id}", "GetSegment"),
+            ("PUT", "/segments/{id}", "UpdateSegment"),
+            ("DELETE", "/segments/{id}", "DeleteSegment"),
+            ("POST", "/segments/{id}/addtargets", "AddSegmentTargets"),
+            ("POST", "/segments/{id}/deletetargets", "DeleteSegmentTargets"),
+            ("POST", "/segments/{id}/targets/query", "QuerySegmentTargets"),
+            ("GET", "/segments/{id}/target/{target_id}", "SegmentTargetExists"),
+        )
+    ),
+    Route(
+        "POST",
+        "/stats/team_usage",
+        "QueryTeamUsageStats",
+        refusals.refuse_team_usage,
+        refusal=refusals.TEAM_USAGE,
+    ),
     # roles
     Route("POST", "/roles", "CreateRole", roles.create_role),
     Route("GET", "/roles", "ListRoles", roles.list_roles),

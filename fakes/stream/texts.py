@@ -124,3 +124,6 @@ AWS_NOT_CONTACTED = "chatgate's fake Stream does not contact AWS"
 TASK_NOT_FOUND = 'Can\'t find task with id "{task_id}"'  # the live start (the SDK's test)
 NOT_A_TIMESTAMP = "{path} is not an RFC 3339 timestamp"  # UNCONFIRMED
 USER_EXISTS = "user {user_id} already exists"  # UNCONFIRMED
+
+# Deliberate refusals (handlers/refusals.py). UNCONFIRMED text.
+FEATURE_NOT_AVAILABLE = "{feature} are not available in chatgate's fake Stream"
