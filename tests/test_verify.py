@@ -117,11 +117,28 @@ def test_an_item_fails_with_one_failed_scenario_and_is_not_run_without_any() -> 
             ],
         ),
         (
-            ["--target", "http://h:1", "--stream-url", "http://f:2", "--backend-log", "b.log"],
+            [
+                "--target",
+                "http://h:1",
+                "--stream-url",
+                "http://f:2",
+                "--backend-log",
+                "/logs/b.log",
+                "--channel-type",
+                "team",
+                "--stream-user-id-format",
+                "acme-{kind}-{id}",
+            ],
             [
                 (
                     "conversations",
-                    ("--target=http://h:1", "--stream-url=http://f:2", "--backend-log=b.log"),
+                    (
+                        "--target=http://h:1",
+                        "--stream-url=http://f:2",
+                        "--backend-log=/logs/b.log",
+                        "--stream-user-id-format=acme-{kind}-{id}",
+                        "--channel-type=team",
+                    ),
                 )
             ],
         ),
@@ -166,6 +183,7 @@ def _verify(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
         (["--target", "reference", "--backend-log", "/no/such.log"], "no such file: /no/such.log"),
         (["--tags", " "], "must not be blank"),
         (["--report-dir", "/proc/no/such"], "cannot use /proc/no/such for the reports"),
+        (["--channel-type", "team"], "--channel-type goes with --target"),
     ],
 )
 def test_a_mistake_in_the_options_is_one_line_and_exit_2(args: list[str], error: str) -> None:

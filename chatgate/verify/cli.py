@@ -39,6 +39,16 @@ PYTEST_USAGE_ERROR = 4  # pytest's own: e.g. an unknown tag in --tags
 REPORT_WIDTH = 120
 
 
+# Options of the conversation suite that verify hands on as they are.
+PASSED_ON = (
+    ("--stream-api-key", "the fake app's api key (default STREAM_API_KEY, else the dev key)"),
+    ("--stream-api-secret", "the fake app's api secret (default STREAM_API_SECRET, else dev)"),
+    ("--stream-user-id-format", "the backend's Stream user ids (default onecrew_{kind}_{id})"),
+    ("--channel-type", "the backend's Stream channel type (default messaging)"),
+    ("--company-role", "the Stream role the backend gives companies (default company)"),
+)
+
+
 @dataclass(frozen=True)
 class Suite:
     """One Gherkin suite: its module in chatgate.features and what selects it."""
@@ -95,6 +105,11 @@ def add_parser(sub: Any) -> None:
         "--backend-log", type=Path, metavar="FILE",
         help="the --target backend's log (JSON lines or text), for the log scenario",
     )  # fmt: skip
+    backend = verify.add_argument_group(
+        "the --target backend's Stream settings (docs/backend-contract.md, section 1)"
+    )
+    for option, meaning in PASSED_ON:
+        backend.add_argument(option, type=nonblank, metavar="VALUE", help=meaning)
 
 
 def suites(args: argparse.Namespace) -> list[Suite]:
@@ -106,7 +121,12 @@ def suites(args: argparse.Namespace) -> list[Suite]:
         if args.stream_url:
             options.append(f"--stream-url={args.stream_url}")
         if args.backend_log:
-            options.append(f"--backend-log={args.backend_log}")
+            # pytest runs in the report folder: the log's path must not depend on it.
+            options.append(f"--backend-log={args.backend_log.resolve()}")
+        for option, _ in PASSED_ON:
+            value = getattr(args, option.removeprefix("--").replace("-", "_"))
+            if value is not None:
+                options.append(f"{option}={value}")
         chosen.append(Suite("conversations", "test_features.py", tuple(options)))
     if everything or args.migration_command:
         option = (
@@ -133,6 +153,9 @@ def _problem(args: argparse.Namespace) -> str | None:
         return "--stream-url goes with an http(s) --target"
     if args.backend_log and not args.target:
         return "--backend-log goes with --target"
+    given = [o for o, _ in PASSED_ON if getattr(args, o.removeprefix("--").replace("-", "_"))]
+    if given and not args.target:
+        return f"{given[0]} goes with --target"
     if args.backend_log and not args.backend_log.is_file():
         return f"--backend-log: no such file: {args.backend_log}"
     return None
