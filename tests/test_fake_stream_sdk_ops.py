@@ -862,3 +862,69 @@ def test_campaigns_segments_and_usage_stats_are_refused_in_streams_shape(
     assert error_body(error) == stream_error(
         operation, 17, 403, f"{feature} are not available in chatgate's fake Stream"
     )
+
+
+# -- drafts, reminders, threads ------------------------------------------------------------
+
+
+def test_drafts_per_channel_and_thread_are_created_read_queried_and_deleted(chat: Api) -> None:
+    draft = chat(lambda c: _c1(c).create_draft({"text": "draft"}, "amr"))["draft"]
+    assert (draft["message"]["text"], draft["channel_cid"]) == ("draft", CID)
+    parent = _send(chat, "parent")
+    reply = chat(lambda c: _c1(c).create_draft({"text": "reply", "parent_id": parent["id"]}, "amr"))
+    assert reply["draft"]["parent_id"] == parent["id"]
+    assert chat(lambda c: _c1(c).get_draft("amr"))["draft"]["message"]["text"] == "draft"
+    got = chat(lambda c: _c1(c).get_draft("amr", parent_id=parent["id"]))["draft"]
+    assert got["message"]["text"] == "reply"
+    first = chat(lambda c: c.query_drafts("amr", options={"limit": 1}))
+    assert [d["message"]["text"] for d in first["drafts"]] == ["reply"]
+    second = chat(lambda c: c.query_drafts("amr", options={"limit": 1, "next": first["next"]}))
+    assert [d["message"]["text"] for d in second["drafts"]] == ["draft"]
+    assert chat(lambda c: c.query_drafts("lolo"))["drafts"] == []
+    chat(lambda c: _c1(c).delete_draft("amr"))
+    error = chat.fails(lambda c: _c1(c).get_draft("amr"))
+    assert error_body(error) == stream_error(
+        "GetDraft", 16, 404, f"draft of user amr in channel {CID} does not exist"
+    )
+
+
+def test_reminders_need_the_channel_setting_and_are_queried_by_time(chat: Api) -> None:
+    sent = _send(chat, "remind me")
+    error = chat.fails(lambda c: c.create_reminder(sent["id"], "amr"))
+    assert error_body(error) == stream_error(
+        "CreateReminder", 4, 400, f"reminders are not enabled for channel {CID}"
+    )
+    chat(lambda c: _c1(c).update_partial({"config_overrides": {"user_message_reminders": True}}))
+    later = _send(chat, "later")
+    soon = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    created = chat(lambda c: c.create_reminder(sent["id"], "amr", soon + timedelta(days=1)))
+    assert created["reminder"]["message_id"] == sent["id"]
+    chat(lambda c: c.create_reminder(later["id"], "amr", soon))
+    reminders = chat(lambda c: c.query_reminders("amr"))["reminders"]
+    assert [r["message_id"] for r in reminders] == [later["id"], sent["id"]]
+    updated = chat(lambda c: c.update_reminder(sent["id"], "amr", soon - timedelta(days=1)))
+    assert updated["reminder"]["remind_at"].startswith("2029-12-31")
+    only = chat(lambda c: c.query_reminders("amr", {"message_id": later["id"]}))["reminders"]
+    assert [r["message_id"] for r in only] == [later["id"]]
+    chat(lambda c: c.delete_reminder(sent["id"], "amr"))
+    assert chat.fails(lambda c: c.delete_reminder(sent["id"], "amr")).status_code == 404
+
+
+def test_query_threads_lists_the_users_threads_with_latest_replies(chat: Api) -> None:
+    parent = _send(chat, "Parent message", "amr")
+    _send(chat, "Thread message", "amr", message={"parent_id": parent["id"]})
+    other = _send(chat, "Other parent", "lolo")
+    _send(chat, "Other reply", "sat", message={"parent_id": other["id"]})
+    threads = chat(
+        lambda c: c.query_threads(
+            filter={"parent_message_id": parent["id"]},
+            sort=[{"field": "created_at", "direction": -1}],
+            user_id="amr",
+        )
+    )["threads"]
+    assert [t["latest_replies"][0]["text"] for t in threads] == ["Thread message"]
+    mine = chat(lambda c: c.query_threads(filter={"channel_cid": CID}, user_id="amr"))["threads"]
+    assert [t["parent_message_id"] for t in mine] == [parent["id"]]
+    paged = chat(lambda c: c.query_threads(filter={"channel_cid": CID}, user_id="sat", limit=1))
+    assert len(paged["threads"]) == 1
+    assert "next" in paged

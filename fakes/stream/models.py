@@ -318,6 +318,9 @@ class AppState:
         self.blocklists: dict[str, Blocklist] = {}
         self.permissions: dict[str, dict[str, Any]] = {}
         self.devices: dict[str, dict[str, Any]] = {}
+        # (user id, channel cid, parent id or "") -> draft; (user id, message id) -> reminder.
+        self.drafts: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self.reminders: dict[tuple[str, str], dict[str, Any]] = {}
         self.push_providers: dict[tuple[str, str], dict[str, Any]] = {}
 
     def require_feature(self, channel_type: str, feature: str) -> None:

@@ -127,3 +127,9 @@ USER_EXISTS = "user {user_id} already exists"  # UNCONFIRMED
 
 # Deliberate refusals (handlers/refusals.py). UNCONFIRMED text.
 FEATURE_NOT_AVAILABLE = "{feature} are not available in chatgate's fake Stream"
+
+# Drafts, reminders (handlers/drafts.py). UNCONFIRMED texts.
+DRAFT_NOT_FOUND = "draft of user {user_id} in channel {cid} does not exist"
+REMINDERS_DISABLED = "reminders are not enabled for channel {cid}"
+REMINDER_EXISTS = "reminder for message {message_id} already exists"
+REMINDER_NOT_FOUND = "reminder for message {message_id} does not exist"

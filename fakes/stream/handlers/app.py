@@ -95,6 +95,7 @@ _FLAGS = (
     "push_notifications",
     "mark_messages_pending",
     "reminders",
+    "user_message_reminders",
     "polls",
     "shared_locations",
     "delivery_events",
