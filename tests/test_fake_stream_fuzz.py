@@ -101,6 +101,7 @@ class Tally:
 TALLY = Tally()
 FUZZ_TESTS = {
     "test_random_requests_to_every_route_never_crash_and_answer_like_stream",
+    "test_refused_routes_answer_their_refusal_whatever_the_request",
     "test_query_payloads_of_any_shape_get_stream_answers",
     "test_broken_auth_on_any_route_is_a_stream_401",
     "test_wrong_json_type_for_a_required_key_is_an_input_error",
@@ -536,6 +537,12 @@ BODY_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "filter": filters,
     "next": st.sampled_from(("", "e30", "eyJvZmZzZXQiOjEsInNvcnQiOltdfQ")) | texts,
     "thread_id": message_ids,
+    "operation": st.sampled_from(("addMembers", "hide", "updateData", "explode")),
+    "form_data": st.fixed_dictionaries(
+        {"image_action": plausible(st.sampled_from(("send", "shuffle", "cancel", "x")))}
+    ),
+    "latitude": plausible(st.floats(-90, 90)),
+    "longitude": plausible(st.floats(-180, 180)),
     "remind_at": st.sampled_from(("2030-01-01T00:00:00Z", "soon")) | scalars,
     "reply_limit": limits,
     "push_provider": st.sampled_from(("firebase", "apn", "pigeon"))
@@ -621,6 +628,9 @@ KEY_HINTS: dict[str, tuple[str, ...]] = {
     "QueryMessageHistory": ("filter", "sort", "limit", "next"),
     "SendEvent": ("event",),
     "MarkUnread": ("user_id", "message_id", "thread_id"),
+    "UpdateChannelBatch": ("operation", "filter", "members", "data"),
+    "UpdateLiveLocation": ("message_id", "latitude", "longitude"),
+    "RunMessageAction": ("user", "form_data"),
     "CreateDraft": ("message",),
     "QueryDrafts": ("user_id", "filter", "sort", "limit", "next"),
     "CreateReminder": ("user_id", "remind_at"),
@@ -721,6 +731,11 @@ VALUE_OVERRIDES: dict[tuple[str, str], st.SearchStrategy[Any]] = {
     ("DeleteUsers", "conversations"): st.sampled_from(("soft", "hard")),
     ("DeleteMessage", "user"): st.fixed_dictionaries({"id": user_ids}),
     ("CreateGuest", "user"): st.fixed_dictionaries({"id": user_ids | st.just("visitor")}),
+    ("RunMessageAction", "user"): st.fixed_dictionaries({"id": user_ids}),
+    ("UpdateChannelBatch", "filter"): st.fixed_dictionaries(
+        {}, optional={"cids": st.lists(cids, max_size=2), "types": st.lists(cids, max_size=1)}
+    )
+    | filters,
     ("CreateDevice", "push_provider"): st.sampled_from(("firebase", "apn", "pigeon")),
     ("CreateBlockList", "type"): st.sampled_from(("word", "regex", "domain", "nope")),
     ("CreateCustomPermission", "id"): st.sampled_from(("my-perm", "", "a b")),
@@ -837,6 +852,8 @@ QUERY_HINTS: dict[str, tuple[str, ...]] = {
     "GetBlockedUsers": ("user_id",),
     "Unban": ("target_user_id",),
     "GetManyMessages": ("ids",),
+    "GetUserLiveLocations": ("user_id",),
+    "UpdateLiveLocation": ("user_id",),
     "GetDraft": ("user_id",),
     "DeleteDraft": ("user_id",),
     "DeleteReminder": ("user_id",),
@@ -1182,7 +1199,13 @@ def shared_world() -> World:
 # -- the fuzz tests ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.template}")
+# The routes refused on purpose never get past their refusal, so they share one cheap
+# test on one seeded app instead of a fresh app per example.
+SERVED_ROUTES = [route for route in ROUTES if route.refusal is None]
+REFUSED_ROUTES = [route for route in ROUTES if route.refusal is not None]
+
+
+@pytest.mark.parametrize("route", SERVED_ROUTES, ids=lambda r: f"{r.method} {r.template}")
 @settings(FUZZ_SETTINGS, max_examples=40)
 @given(data=st.data())
 def test_random_requests_to_every_route_never_crash_and_answer_like_stream(
@@ -1197,6 +1220,26 @@ def test_random_requests_to_every_route_never_crash_and_answer_like_stream(
         if matched and request.auth.refused:
             assert response.status == 401, (request.auth.label, body)
             assert body["code"] in request.auth.refused, (request.auth.label, body)
+
+
+@settings(FUZZ_SETTINGS, max_examples=300)
+@given(data=st.data())
+def test_refused_routes_answer_their_refusal_whatever_the_request(
+    data: st.DataObject, shared_world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    requests = st.lists(
+        fuzz_requests(shared_world.ids, routes=st.sampled_from(REFUSED_ROUTES), unmatched=False),
+        min_size=1,
+        max_size=3,
+    )
+    for request in data.draw(requests):
+        response, body = send(shared_world, request, caplog)
+        if expected_operation(request.method, request.path) == UNMATCHED:
+            assert response.status == 404, body  # another method, or an odd path
+        elif request.auth.refused:
+            assert response.status == 401, (request.auth.label, body)
+        else:
+            assert (response.status, body["code"]) in ((403, 17), (400, 4)), body
 
 
 @settings(FUZZ_SETTINGS, max_examples=700)

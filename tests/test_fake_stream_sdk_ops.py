@@ -928,3 +928,99 @@ def test_query_threads_lists_the_users_threads_with_latest_replies(chat: Api) ->
     paged = chat(lambda c: c.query_threads(filter={"channel_cid": CID}, user_id="sat", limit=1))
     assert len(paged["threads"]) == 1
     assert "next" in paged
+
+
+# -- batch updates, live locations, message actions ----------------------------------------
+
+
+def test_update_channels_batch_applies_one_operation_to_the_filtered_channels(chat: Api) -> None:
+    chat(lambda c: c.channel("messaging", "c2", {"members": ["sat"]}).create("sat"))
+    chat(lambda c: c.channel("team", "t1", {"members": ["sat"]}).create("sat"))
+    cids = {"$in": [CID, "messaging:c2"]}
+    task = chat(
+        lambda c: c.update_channels_batch(
+            {
+                "operation": "addMembers",
+                "filter": {"cids": cids},
+                "members": [{"user_id": "stranger"}],
+            }
+        )
+    )
+    result = chat(lambda c: c.get_task(task["task_id"]))["result"]
+    assert result == {CID: {"status": "ok"}, "messaging:c2": {"status": "ok"}}
+    assert "stranger" in chat.state.channels["messaging:c2"].members
+    assert "stranger" not in chat.state.channels["team:t1"].members
+    chat(
+        lambda c: c.update_channels_batch(
+            {"operation": "updateData", "filter": {"types": ["team"]}, "data": {"frozen": True}}
+        )
+    )
+    assert chat(lambda c: c.channel("team", "t1", {"created_by_id": "sat"}).query())["channel"][
+        "frozen"
+    ]
+    error = chat.fails(
+        lambda c: c.update_channels_batch({"operation": "explode", "filter": {"types": ["team"]}})
+    )
+    assert error_body(error)["code"] == 4
+
+
+def test_live_locations_follow_the_shared_location_of_a_message(chat: Api) -> None:
+    ends = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
+    shared = {
+        "created_by_device_id": "d1",
+        "latitude": 37.7749,
+        "longitude": -122.4194,
+        "end_at": ends,
+    }
+    sent = _send(chat, "here", message={"shared_location": shared})
+    _send(chat, "static", message={"shared_location": {"latitude": 1, "longitude": 2}})
+    live = chat(lambda c: c.get_user_locations("amr"))["active_live_locations"]
+    assert [loc["message_id"] for loc in live] == [sent["id"]]
+    moved = chat(
+        lambda c: c.update_user_location("amr", sent["id"], {"latitude": 40.0, "longitude": -74.0})
+    )
+    assert (moved["latitude"], moved["longitude"]) == (40.0, -74.0)
+    assert (
+        chat(lambda c: c.get_user_locations("amr"))["active_live_locations"][0]["latitude"] == 40.0
+    )
+    assert (
+        chat.fails(
+            lambda c: c.update_user_location("lolo", sent["id"], {"latitude": 1})
+        ).status_code
+        == 404
+    )
+
+
+def test_a_giphy_preview_is_shuffled_then_sent_or_cancelled(chat: Api) -> None:
+    preview = _send(chat, "/giphy wave")
+    assert (preview["type"], preview["command"]) == ("ephemeral", "giphy")
+    assert _channel_messages(chat) == []
+    shuffled = chat(
+        lambda c: c.run_message_action(
+            preview["id"], {"user": {"id": "amr"}, "form_data": {"image_action": "shuffle"}}
+        )
+    )["message"]
+    assert shuffled["attachments"][0]["thumb_url"] != preview["attachments"][0]["thumb_url"]
+    sent = chat(
+        lambda c: c.run_message_action(
+            preview["id"], {"user": {"id": "amr"}, "form_data": {"image_action": "send"}}
+        )
+    )["message"]
+    assert sent["type"] == "regular"
+    assert _channel_messages(chat) == ["/giphy wave"]
+    assert _unread(chat, "lolo") == 1
+    other = _send(chat, "/giphy cat")
+    chat(
+        lambda c: c.run_message_action(
+            other["id"], {"user": {"id": "amr"}, "form_data": {"image_action": "cancel"}}
+        )
+    )
+    assert chat.fails(lambda c: c.get_message(other["id"])).status_code == 404
+    error = chat.fails(
+        lambda c: c.run_message_action(
+            sent["id"], {"user": {"id": "amr"}, "form_data": {"image_action": "send"}}
+        )
+    )
+    assert error_body(error) == stream_error(
+        "RunMessageAction", 4, 400, f"message {sent['id']} has no actions"
+    )

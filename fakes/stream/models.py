@@ -130,6 +130,9 @@ class Message:
     pin_expires: datetime | None = None
     # Sent with `pending`: only its author sees it until CommitMessage.
     pending: bool = False
+    # A slash command the message ran (`giphy`), and how often its giphy was shuffled.
+    command: str | None = None
+    shuffles: int = 0
     # Translations: `<language>_text` per target language, plus `language`.
     i18n: dict[str, str] = field(default_factory=dict)
 
@@ -269,7 +272,8 @@ def default_channel_type_config(name: str, now: datetime) -> dict[str, Any]:
         "max_message_length": 5000,
         "automod": "disabled",
         "automod_behavior": "flag",
-        "commands": [],
+        # UNCONFIRMED: live types differ in their default commands.
+        "commands": list(BUILT_IN_COMMANDS),
         "created_at": now,
         "updated_at": now,
     }
@@ -382,13 +386,21 @@ class AppState:
         return channel if channel is not None and channel.deleted_at is None else None
 
     def add_message(self, channel: Channel, message: Message) -> None:
-        """Store a new message in `channel`; unless it is pending, `publish` it."""
+        """Store a new message in `channel`; unless it is pending or ephemeral, `publish` it."""
         ban = self.active_ban(message.user_id, channel.cid)
         message.shadowed = ban is not None and ban.shadow
         self.messages[message.id] = message
+        if message.type == "ephemeral":
+            return  # seen by its author only, until a message action sends it
         channel.message_ids.append(message.id)
         if not message.pending:
             self.publish(channel, message)
+
+    def send_ephemeral(self, channel: Channel, message: Message) -> None:
+        """An ephemeral message (a giphy preview) becomes a regular one in its channel."""
+        message.type = "regular"
+        channel.message_ids.append(message.id)
+        self.publish(channel, message)
 
     def publish(self, channel: Channel, message: Message) -> None:
         """Make a stored message visible to everyone: a reply counts in its parent's

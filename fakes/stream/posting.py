@@ -119,6 +119,9 @@ def post_message(
         custom=custom_fields(raw),
         pending=pending,
     )
+    if _giphy_query(app, channel, record.text) is not None:
+        record.type, record.command = "ephemeral", "giphy"
+        record.attachments = [giphy_attachment(record)]
     behavior = app.blocked_by(channel.type, record.text)
     if behavior == "block":
         # Not stored: the sender gets an error message back (UNCONFIRMED shape and text).
@@ -149,3 +152,25 @@ def _parent(app: AppState, channel: Channel, parent_id: str | None) -> Message |
     if parent.parent_id is not None:
         raise StreamError(ErrorCode.MULTIPLE_NESTING_LEVEL, "replies to a reply are not allowed")
     return parent
+
+
+_GIPHY = "/giphy "
+
+
+def _giphy_query(app: AppState, channel: Channel, text: str) -> str | None:
+    """The search of a `/giphy <query>` message, when the channel type has the command."""
+    commands = app.channel_types.get(channel.type, {}).get("commands", [])
+    if not text.startswith(_GIPHY) or "giphy" not in commands:
+        return None
+    return text[len(_GIPHY) :].strip() or None
+
+
+def giphy_attachment(message: Message) -> dict[str, Any]:
+    """The fake's deterministic giphy: the query and the shuffle count name the image.
+
+    UNCONFIRMED: the fields beyond Stream's documented `type`, `title`, `thumb_url`.
+    """
+    query = message.text[len(_GIPHY) :].strip()
+    slug = "-".join(query.split()) or "giphy"
+    url = f"https://media.giphy.com/media/chatgate-{slug}-{message.shuffles}/giphy.gif"
+    return {"type": "giphy", "title": query, "title_link": url, "thumb_url": url}

@@ -144,6 +144,8 @@ def message(app: AppState, record: Message, *, show_deleted: bool = False) -> di
     )
     if record.i18n:
         body["i18n"] = dict(record.i18n)
+    if record.command is not None:
+        body["command"] = record.command
     if record.parent_id is not None:
         body["parent_id"] = record.parent_id
         if record.show_in_channel is not None:

@@ -120,6 +120,7 @@ ROUTES: tuple[Route, ...] = (
         "POST", "/channels/{type}/{id}/show", "ShowChannel", channels.show_channel, client_side=True
     ),
     Route("POST", "/channels/delete", "DeleteChannels", channels.delete_channels),
+    Route("PUT", "/channels/batch", "UpdateChannelBatch", channels.update_channels_batch),
     Route(
         "PATCH",
         "/channels/{type}/{id}/member/{user_id}",
@@ -167,6 +168,13 @@ ROUTES: tuple[Route, ...] = (
         client_side=True,
     ),
     Route("POST", "/messages/{message_id}/commit", "CommitMessage", messages.commit_message),
+    Route(
+        "POST",
+        "/messages/{message_id}/action",
+        "RunMessageAction",
+        messages.run_message_action,
+        client_side=True,
+    ),
     Route("POST", "/messages/{message_id}/undelete", "UndeleteMessage", messages.undelete_message),
     Route(
         "POST",
@@ -248,6 +256,20 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route("POST", "/reminders/query", "QueryReminders", drafts.query_reminders, client_side=True),
     Route("POST", "/threads", "QueryThreads", drafts.query_threads, client_side=True),
+    Route(
+        "GET",
+        "/users/live_locations",
+        "GetUserLiveLocations",
+        drafts.get_user_locations,
+        client_side=True,
+    ),
+    Route(
+        "PUT",
+        "/users/live_locations",
+        "UpdateLiveLocation",
+        drafts.update_user_location,
+        client_side=True,
+    ),
     # moderation
     Route("POST", "/moderation/ban", "Ban", moderation.ban_user),
     Route("DELETE", "/moderation/ban", "Unban", moderation.unban_user),

@@ -133,3 +133,7 @@ DRAFT_NOT_FOUND = "draft of user {user_id} in channel {cid} does not exist"
 REMINDERS_DISABLED = "reminders are not enabled for channel {cid}"
 REMINDER_EXISTS = "reminder for message {message_id} already exists"
 REMINDER_NOT_FOUND = "reminder for message {message_id} does not exist"
+BATCH_OPERATION = "operation must be one of {operations}"  # UNCONFIRMED
+LOCATION_NOT_FOUND = "message {message_id} shares no location of this user"  # UNCONFIRMED
+NOT_AN_ACTION_MESSAGE = "message {message_id} has no actions"  # UNCONFIRMED
+UNKNOWN_ACTION = "form_data.image_action must be one of {actions}"  # UNCONFIRMED

@@ -561,3 +561,99 @@ def _invite_state(member: Member) -> str:
     if member.invite_rejected_at is not None:
         return "rejected"
     return "pending" if member.invited else "member"
+
+
+BATCH_OPERATIONS = (
+    "addMembers",
+    "removeMembers",
+    "inviteMembers",
+    "assignRoles",
+    "addModerators",
+    "demoteModerators",
+    "hide",
+    "show",
+    "archive",
+    "unarchive",
+    "updateData",
+)
+# ChannelDataUpdate's fields (the SDK's types/channel_batch.py); `custom` is merged flat.
+_BATCH_DATA = ("frozen", "disabled", "custom", "team", "config_overrides")
+_BATCH_DATA_MORE = ("auto_translation_enabled", "auto_translation_language")
+
+
+def _batch_channels(app: AppState, conditions: dict[str, Any]) -> list[Channel]:
+    """The live channels `filter` selects by `cids` and `types` (a list means $in)."""
+    normal = {
+        key: {"$in": value} if isinstance(value, list) else value
+        for key, value in conditions.items()
+    }
+    match = compile_filter(normal, "filter")
+    return [
+        c
+        for c in sorted(app.channels.values(), key=lambda c: c.seq)
+        if c.deleted_at is None and match({"cids": c.cid, "types": c.type})
+    ]
+
+
+def update_channels_batch(call: Call) -> dict[str, Any]:
+    """PUT /channels/batch (UpdateChannelBatch): one operation on every channel the filter
+    selects, answered with a task whose result has `{cid: {status}}` per channel."""
+    app, body = call.app, call.body
+    operation = required(body, "operation", str)
+    if operation not in BATCH_OPERATIONS:
+        raise input_error(texts.BATCH_OPERATION.format(operations=", ".join(BATCH_OPERATIONS)))
+    conditions = required(body, "filter", dict)
+    if not conditions:
+        raise input_error(texts.REQUIRED_FIELD.format(path="filter"))
+    entries = _member_entries(body.get("members") or [], "members")
+    user_ids = [uid for uid, _ in entries]
+    data = optional(body, "data", dict) or {}
+    custom: dict[str, Any] = {}
+    if operation == "updateData":
+        unknown = sorted(set(data) - set(_BATCH_DATA) - set(_BATCH_DATA_MORE))
+        if unknown:
+            raise input_error(texts.UNKNOWN_SETTING.format(key=unknown[0]))
+        custom = _custom_data(
+            {
+                **(optional(data, "custom", dict) or {}),
+                **{k: v for k, v in data.items() if k != "custom"},
+            }
+        )
+    elif not entries:
+        raise input_error(texts.REQUIRED_FIELD.format(path="members"))
+    if operation in ("addMembers", "inviteMembers", "addModerators"):
+        _require_users(app, user_ids, "update")
+    now = call.now
+    result: dict[str, Any] = {}
+    for channel in _batch_channels(app, conditions):
+        if operation == "updateData":
+            channel.custom.update(custom)
+        else:
+            _batch_members(channel, operation, entries, now)
+        channel.updated_at = now
+        result[channel.cid] = {"status": "ok"}
+    return {"task_id": app.new_task(result).id}
+
+
+def _batch_members(
+    channel: Channel, operation: str, entries: list[tuple[str, str | None]], now: datetime
+) -> None:
+    for user_id, role in entries:
+        member = channel.members.get(user_id)
+        if operation in ("addMembers", "inviteMembers") and member is None:
+            _add_member(channel, user_id, now, role).invited = operation == "inviteMembers"
+        elif operation == "removeMembers":
+            channel.members.pop(user_id, None)
+            channel.reads.pop(user_id, None)
+        elif operation == "addModerators":
+            _add_member(channel, user_id, now, "channel_moderator")
+        elif member is None:
+            continue
+        elif operation in ("demoteModerators", "assignRoles"):
+            _add_member(
+                channel, user_id, now, role if operation == "assignRoles" else "channel_member"
+            )
+        elif operation in ("hide", "show"):
+            (channel.hidden_for.add if operation == "hide" else channel.hidden_for.discard)(user_id)
+        elif operation in ("archive", "unarchive"):
+            member.archived_at = now if operation == "archive" else None

@@ -1,4 +1,5 @@
-"""A user's own message state: drafts, reminders, and the threads they take part in."""
+"""A user's own message state: drafts, reminders, the threads they take part in, and
+their live locations."""
 
 from __future__ import annotations
 
@@ -261,3 +262,65 @@ def query_threads(call: Call) -> dict[str, Any]:
         docs.append((doc, thread))
     chosen, following, previous = _query(call, docs, [("last_message_at", -1)], 25)
     return {"threads": chosen, "next": following, "prev": previous}
+
+
+# -- live locations ----------------------------------------------------------------------
+
+
+def _location(message: Message) -> dict[str, Any]:
+    shared = message.custom.get("shared_location")
+    return {
+        **(copy.deepcopy(shared) if isinstance(shared, dict) else {}),
+        "message_id": message.id,
+        "channel_cid": message.cid,
+        "user_id": message.user_id,
+        "created_at": stream_time(message.created_at),
+        "updated_at": stream_time(message.updated_at),
+    }
+
+
+def _live(app: AppState, message: Message) -> bool:
+    """A message sharing a location until `end_at` (a live location), not yet ended."""
+    shared = message.custom.get("shared_location")
+    if message.deleted_at is not None or not isinstance(shared, dict):
+        return False
+    try:
+        return parse_stream_time(str(shared.get("end_at"))) > app.clock.now()
+    except ValueError:
+        return False
+
+
+def get_user_locations(call: Call) -> dict[str, Any]:
+    """GET /users/live_locations?user_id= (GetUserLiveLocations): the user's messages that
+    share a location whose `end_at` has not passed."""
+    app = call.app
+    user_id = acting_user(call, {"user_id": call.query.get("user_id")})
+    live = [m for m in app.messages.values() if m.user_id == user_id and _live(app, m)]
+    return {"active_live_locations": [_location(m) for m in sorted(live, key=lambda m: m.seq)]}
+
+
+def update_user_location(call: Call) -> dict[str, Any]:
+    """PUT /users/live_locations?user_id= (UpdateLiveLocation): new coordinates (or
+    `end_at`) for the location one of the user's messages shares."""
+    app, body = call.app, call.body
+    user_id = acting_user(call, {"user_id": call.query.get("user_id")})
+    message_id = required(body, "message_id", str)
+    message = app.messages.get(message_id)
+    if (
+        message is None
+        or message.user_id != user_id
+        or not isinstance(message.custom.get("shared_location"), dict)
+    ):
+        raise not_found(texts.LOCATION_NOT_FOUND.format(message_id=message_id))
+    changes = {}
+    for key in ("latitude", "longitude"):
+        value = optional(body, key, (int, float))
+        if value is not None:
+            changes[key] = value
+    for key in ("end_at", "created_by_device_id"):
+        value = optional(body, key, str)
+        if value is not None:
+            changes[key] = value
+    message.custom["shared_location"].update(changes)
+    message.updated_at = call.now
+    return _location(message)

@@ -15,7 +15,7 @@ from ..filters import compile_filter, parse_sort, sort_documents
 from ..models import Message
 from ..paging import decode_cursor, page
 from ..permissions import acting_user, require_channel_access
-from ..posting import check_content, custom_fields, post_message
+from ..posting import check_content, custom_fields, giphy_attachment, post_message
 from ..validation import (
     RESERVED_MESSAGE_FIELDS,
     check_batch,
@@ -399,3 +399,38 @@ def query_message_history(call: Call) -> dict[str, Any]:
     ordered = [doc for doc, _ in sort_documents(docs, sort)]
     chosen, following, previous = page(ordered, offset, limit, sort)
     return {"message_history": chosen, "next": following, "prev": previous}
+
+
+GIPHY_ACTIONS = ("send", "shuffle", "cancel")
+
+
+def run_message_action(call: Call) -> dict[str, Any]:
+    """POST /messages/{message_id}/action (RunMessageAction): the giphy preview's buttons,
+    `form_data.image_action`: `send` posts it to the channel, `shuffle` picks another
+    image, `cancel` drops it. Only its author may act on it."""
+    app, body = call.app, call.body
+    record = _message(call, allow_deleted=False)
+    user_id = acting_user(call, body)
+    form = required(body, "form_data", dict)
+    action = required(form, "image_action", str, "form_data.image_action")
+    if record.type != "ephemeral" or record.command != "giphy":
+        raise input_error(texts.NOT_AN_ACTION_MESSAGE.format(message_id=record.id))
+    if user_id != record.user_id:
+        raise not_allowed(
+            texts.NOT_MESSAGE_AUTHOR.format(user_id=user_id, author_id=record.user_id)
+        )
+    if action not in GIPHY_ACTIONS:
+        raise input_error(texts.UNKNOWN_ACTION.format(actions=", ".join(GIPHY_ACTIONS)))
+    channel = app.live_channel(record.cid)
+    if channel is None:
+        raise not_found(texts.CHANNEL_NOT_FOUND.format(cid=record.cid))
+    if action == "cancel":
+        del app.messages[record.id]
+        return {"message": {**render.message(app, record), "type": "deleted"}}
+    record.updated_at = call.now
+    if action == "shuffle":
+        record.shuffles += 1
+        record.attachments = [giphy_attachment(record)]
+    else:
+        app.send_ephemeral(channel, record)
+    return {"message": render.message(app, record)}
