@@ -10,9 +10,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from stream_chat import StreamChat, StreamChatAsync
 from stream_chat.base.exceptions import StreamAPIException
 
@@ -23,6 +25,11 @@ from chatgate.fakes.stream.server import FakeStreamServer
 from tests.conftest import error_body, stream_error
 
 CID = "messaging:c1"
+# A 1x1 PNG.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
 
 
 @dataclass
@@ -1023,4 +1030,55 @@ def test_a_giphy_preview_is_shuffled_then_sent_or_cancelled(chat: Api) -> None:
     )
     assert error_body(error) == stream_error(
         "RunMessageAction", 4, 400, f"message {sent['id']} has no actions"
+    )
+
+
+# -- files and imports -----------------------------------------------------------------------
+
+
+def test_uploaded_files_and_images_are_served_back_and_deleted(chat: Api, tmp_path: Path) -> None:
+    document = tmp_path / "notes.txt"
+    document.write_bytes(b"chatgate notes")
+    picture = tmp_path / "dot.png"
+    picture.write_bytes(PNG)
+    sent = chat(lambda c: _c1(c).send_file(str(document), "notes.txt", {"id": "amr"}, "text/plain"))
+    fetched = requests.get(sent["file"], timeout=5)
+    assert (fetched.status_code, fetched.content) == (200, b"chatgate notes")
+    assert fetched.headers["content-type"] == "text/plain"
+    image = chat(lambda c: _c1(c).send_image(str(picture), "dot.png", {"id": "amr"}, "image/png"))
+    assert requests.get(image["thumb_url"], timeout=5).content == PNG
+    error = chat.fails(
+        lambda c: _c1(c).send_image(str(document), "notes.txt", {"id": "amr"}, "text/plain")
+    )
+    assert error_body(error) == stream_error(
+        "UploadImage", 4, 400, "file notes.txt is not an image (text/plain)"
+    )
+    chat(lambda c: _c1(c).delete_file(sent["file"]))
+    assert requests.get(sent["file"], timeout=5).status_code == 404
+    assert chat.fails(lambda c: _c1(c).delete_image(sent["file"])).status_code == 404
+
+
+def test_an_import_is_uploaded_to_the_fake_created_and_listed(chat: Api) -> None:
+    target = chat(lambda c: c.create_import_url("import.json"))
+    assert target["path"].endswith("/import.json")
+    put = requests.put(
+        target["upload_url"],
+        data=b'[{"type": "user", "item": {"id": "x"}}]',
+        headers={"Content-Type": "application/json"},
+        timeout=5,
+    )
+    assert put.status_code == 200
+    created = chat(lambda c: c.create_import(target["path"], "upsert"))["import_task"]
+    assert (created["path"], created["mode"], created["state"]) == (
+        target["path"],
+        "upsert",
+        "completed",
+    )
+    assert chat(lambda c: c.get_import(created["id"]))["import_task"]["id"] == created["id"]
+    listed = chat(lambda c: c.list_imports({"limit": 1}))["import_tasks"]
+    assert [t["id"] for t in listed] == [created["id"]]
+    never_uploaded = chat(lambda c: c.create_import_url("empty.json"))["path"]
+    error = chat.fails(lambda c: c.create_import(never_uploaded, "insert"))
+    assert error_body(error) == stream_error(
+        "CreateImport", 4, 400, f"path {never_uploaded} was not created by create_import_url"
     )

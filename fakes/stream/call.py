@@ -12,6 +12,7 @@ from . import texts
 from .auth import Principal
 from .errors import input_error, not_found
 from .models import AppState, Channel
+from .uploads import DEFAULT_BASE_URL
 
 if TYPE_CHECKING:
     from .ratelimits import RateLimits
@@ -26,6 +27,8 @@ class Call:
     query: dict[str, str]
     body: dict[str, Any]
     rate_limits: RateLimits | None = None
+    # Where the client reached the fake (uploads.origin), for URLs of files it serves.
+    origin: str = DEFAULT_BASE_URL
 
     @property
     def now(self) -> datetime:

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
+from urllib.parse import unquote
 
 from chatgate.http.jsonbody import Undecodable, decode_json
 
@@ -22,6 +23,7 @@ from .faults import Faults
 from .journal import Journal
 from .models import AppState
 from .response import FakeResponse
+from .uploads import FILES_PATH
 
 log = logging.getLogger("chatgate.fake_stream")
 
@@ -119,6 +121,8 @@ class ControlPlane:
         raw: bytes,
     ) -> FakeResponse:
         """Serve one control request; `headers` have lowercase names. Never raises."""
+        if path.startswith(FILES_PATH + "/"):
+            return self._file(method, path[len(FILES_PATH) + 1 :], headers, raw)
         try:
             body = _json_object(headers, raw)
             status, payload = self._route(method, path[len(CONTROL_PREFIX) :] or "/", query, body)
@@ -130,6 +134,25 @@ class ControlPlane:
             log.exception("fake Stream control plane failed on %s %s", method, path)
             status, payload = 500, {"error": "internal error in the fake's control plane"}
         return FakeResponse(status, json.dumps(payload).encode(), operation="Control")
+
+    def _file(self, method: str, rest: str, headers: Mapping[str, str], raw: bytes) -> FakeResponse:
+        """GET a file the fake holds (`<api_key>/<file id>/<name>`), or PUT an import file
+        to the `upload_url` create_import_url gave."""
+        api_key, _, rest = unquote(rest).partition("/")
+        file_id = rest.split("/", 1)[0]
+        app = next((a for a in self.fake.apps() if a.api_key == api_key), None)
+        record = app.files.get(file_id) if app is not None else None
+        if record is None or method not in ("GET", "PUT") or (method == "PUT" and record.cid):
+            error = {"error": f"no file {file_id!r} to {method}"}
+            return FakeResponse(404, json.dumps(error).encode(), operation="Control")
+        if method == "PUT":
+            assert app is not None
+            with app.lock:
+                record.data = raw
+                record.content_type = headers.get("content-type") or record.content_type
+            return FakeResponse(200, b"{}", operation="Control")
+        content_type = record.content_type or "application/octet-stream"
+        return FakeResponse(200, record.data, {"content-type": content_type}, operation="Control")
 
     def _app(self, query: dict[str, str], body: dict[str, Any]) -> AppState:
         api_key = body.get("api_key") or query.get("api_key")

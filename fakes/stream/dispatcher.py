@@ -32,6 +32,7 @@ from .permissions import denied
 from .ratelimits import RateLimits
 from .response import UNMATCHED_OPERATION, FakeResponse
 from .routes import ROUTES, Route, match
+from .uploads import origin, parse_multipart
 
 log = logging.getLogger("chatgate.fake_stream")
 
@@ -168,7 +169,9 @@ class FakeStream:
             app, principal = authenticate(
                 params, lowered, self._lookup_app, self.clock.now(), self.tokens
             )
-            status, payload = self._serve(app, principal, found[0], found[1], params, raw, parsed)
+            status, payload = self._serve(
+                app, principal, found[0], found[1], params, lowered, raw, parsed
+            )
         except StreamError as error:
             status, payload = error.status, error.body(operation, "")
         except Exception:  # the fake must answer, whatever breaks inside it
@@ -223,17 +226,30 @@ class FakeStream:
         route: Route,
         path_params: dict[str, str],
         query: dict[str, str],
+        headers: dict[str, str],
         raw: bytes,
         parsed: Any,
     ) -> tuple[int, dict[str, Any]]:
         if len(raw) > MAX_BODY_BYTES:
             raise StreamError(ErrorCode.PAYLOAD_TOO_BIG, texts.PAYLOAD_TOO_BIG)
-        body = _require_object(parsed)
+        if route.multipart:
+            body = parse_multipart(headers.get("content-type", ""), raw)
+        else:
+            body = _require_object(parsed)
         with app.lock:
             if not principal.server and not route.client_side:
                 # Stream's permission text for client-side calls, in scope 'app' (contract A1.6).
                 raise denied(app, principal.user_id or "", route.operation, "app")
-            call = Call(app, principal, route.operation, path_params, query, body, self.rate_limits)
+            call = Call(
+                app,
+                principal,
+                route.operation,
+                path_params,
+                query,
+                body,
+                self.rate_limits,
+                origin(headers),
+            )
             payload = route.handler(call)
         return (201 if route.method == "POST" else 200), payload
 

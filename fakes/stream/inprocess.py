@@ -7,7 +7,8 @@ from stream_chat import StreamChat
 from .credentials import Credentials, default_credentials
 from .dispatcher import FakeStream
 from .lifecycle import FakeAppHandle
-from .transports.responses_adapter import DEFAULT_BASE_URL, ResponsesTransport
+from .transports.responses_adapter import ResponsesTransport
+from .uploads import DEFAULT_BASE_URL
 
 
 class InProcessStream(FakeAppHandle):

@@ -239,6 +239,17 @@ BUILT_IN_COMMANDS = ("giphy", "imgur", "flag", "ban", "unban", "mute", "unmute")
 
 
 @dataclass
+class StoredFile:
+    """A file the fake serves back under /_fake/files/: a channel upload or an import."""
+
+    id: str
+    name: str
+    content_type: str
+    data: bytes
+    cid: str | None = None
+
+
+@dataclass
 class Task:
     id: str
     created_at: datetime
@@ -325,6 +336,8 @@ class AppState:
         # (user id, channel cid, parent id or "") -> draft; (user id, message id) -> reminder.
         self.drafts: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.reminders: dict[tuple[str, str], dict[str, Any]] = {}
+        self.files: dict[str, StoredFile] = {}
+        self.imports: dict[str, dict[str, Any]] = {}
         self.push_providers: dict[tuple[str, str], dict[str, Any]] = {}
 
     def require_feature(self, channel_type: str, feature: str) -> None:

@@ -18,6 +18,7 @@ from .handlers import (
     drafts,
     events,
     exports,
+    files,
     messages,
     moderation,
     push,
@@ -45,6 +46,8 @@ class Route:
     fields: frozenset[str] | None = None
     # Set on the routes the fake deliberately refuses (handlers/refusals.py): why.
     refusal: str | None = None
+    # The body is multipart/form-data (file uploads), not JSON.
+    multipart: bool = False
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -270,6 +273,32 @@ ROUTES: tuple[Route, ...] = (
         drafts.update_user_location,
         client_side=True,
     ),
+    Route(
+        "POST",
+        "/channels/{type}/{id}/file",
+        "UploadFile",
+        files.upload_file,
+        client_side=True,
+        multipart=True,
+    ),
+    Route(
+        "POST",
+        "/channels/{type}/{id}/image",
+        "UploadImage",
+        files.upload_image,
+        client_side=True,
+        multipart=True,
+    ),
+    Route(
+        "DELETE", "/channels/{type}/{id}/file", "DeleteFile", files.delete_file, client_side=True
+    ),
+    Route(
+        "DELETE", "/channels/{type}/{id}/image", "DeleteImage", files.delete_file, client_side=True
+    ),
+    Route("POST", "/import_urls", "CreateImportURL", files.create_import_url),
+    Route("POST", "/imports", "CreateImport", files.create_import),
+    Route("GET", "/imports", "ListImports", files.list_imports),
+    Route("GET", "/imports/{id}", "GetImport", files.get_import),
     # moderation
     Route("POST", "/moderation/ban", "Ban", moderation.ban_user),
     Route("DELETE", "/moderation/ban", "Unban", moderation.unban_user),

@@ -137,3 +137,12 @@ BATCH_OPERATION = "operation must be one of {operations}"  # UNCONFIRMED
 LOCATION_NOT_FOUND = "message {message_id} shares no location of this user"  # UNCONFIRMED
 NOT_AN_ACTION_MESSAGE = "message {message_id} has no actions"  # UNCONFIRMED
 UNKNOWN_ACTION = "form_data.image_action must be one of {actions}"  # UNCONFIRMED
+
+# Uploads and imports (uploads.py, handlers/files.py). UNCONFIRMED texts.
+MULTIPART_EXPECTED = "the request body must be multipart/form-data with a file field"
+FILE_TOO_BIG = "file must be at most {limit} bytes"
+NOT_AN_IMAGE = "file {name} is not an image ({content_type})"
+FILE_NOT_FOUND = "file {url} does not exist in channel {cid}"
+IMPORT_NOT_FOUND = 'import "{id}" does not exist'
+IMPORT_PATH_UNKNOWN = "path {path} was not created by create_import_url"
+IMPORT_MODE = "mode must be one of insert, upsert"

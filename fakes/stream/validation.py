@@ -166,3 +166,16 @@ def query_bool(query: dict[str, str], key: str) -> bool:
     if lowered in ("false", "0"):
         return False
     raise input_error(f'invalid query parameter {key}: expected true or false, got "{value}"')
+
+
+def query_int(query: dict[str, str], key: str, default: int) -> int:
+    """A whole-number query parameter (`limit`, `offset`); absent or empty is `default`."""
+    raw = query.get(key)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise input_error(
+            f'invalid query parameter {key}: expected a number, got "{raw}"'
+        ) from None

@@ -15,9 +15,8 @@ from ..call import Call
 from ..clock import parse_stream_time, stream_time
 from ..errors import input_error, not_found
 from ..models import User
+from ..uploads import DEFAULT_BASE_URL
 from ..validation import check_batch, check_user_id, expect, optional, required
-
-EXPORT_HOST = "https://chat.stream-io-api.com"
 
 
 def _user(call: Call, user_id: str) -> User:
@@ -42,7 +41,7 @@ def export_user(call: Call) -> dict[str, Any]:
 
 def _export_task(call: Call, kind: str, result: dict[str, Any]) -> dict[str, Any]:
     task = call.app.new_task(result)
-    task.result["url"] = f"{EXPORT_HOST}/exports/{kind}/{task.id}.json"
+    task.result["url"] = f"{DEFAULT_BASE_URL}/exports/{kind}/{task.id}.json"
     return {"task_id": task.id}
 
 

@@ -10,7 +10,7 @@ from ..call import Call
 from ..errors import input_error, not_found
 from ..models import AppState, Message, Reaction
 from ..permissions import acting_user, require_channel_access
-from ..validation import expect, int_in_range, optional, query_bool, required
+from ..validation import expect, int_in_range, optional, query_bool, query_int, required
 
 MAX_REACTION_TYPE = 30
 _KNOWN = frozenset({"type", "score", "user", "user_id", "message_id", "created_at", "updated_at"})
@@ -84,8 +84,8 @@ def delete_reaction(call: Call) -> dict[str, Any]:
 def get_reactions(call: Call) -> dict[str, Any]:
     """GET /messages/{message_id}/reactions (GetReactions): newest first."""
     message = _live_message(call)
-    limit = int_in_range(_int_query(call, "limit", 10), "limit", 0, 300)
-    offset = int_in_range(_int_query(call, "offset", 0), "offset", 0, 1000)
+    limit = int_in_range(query_int(call.query, "limit", 10), "limit", 0, 300)
+    offset = int_in_range(query_int(call.query, "offset", 0), "offset", 0, 1000)
     newest_first = list(reversed(call.app.reactions.get(message.id, [])))
     page = newest_first[offset : offset + limit]
     return {"reactions": [render.reaction(call.app, r) for r in page]}
@@ -104,7 +104,7 @@ def get_replies(call: Call) -> dict[str, Any]:
     channel = app.channels.get(parent.cid)
     if channel is not None:
         require_channel_access(call, channel)
-    limit = int_in_range(_int_query(call, "limit", 25), "limit", 0, 300)
+    limit = int_in_range(query_int(call.query, "limit", 25), "limit", 0, 300)
     show_deleted = query_bool(call.query, "show_deleted_message")
     replies = sorted(
         (m for m in app.messages.values() if m.parent_id == parent.id and not m.pending),
@@ -114,18 +114,6 @@ def get_replies(call: Call) -> dict[str, Any]:
     replies = _paginate_by_id(app, replies, call.query)
     page = replies[-limit:] if limit else []
     return {"messages": [render.message(app, m, show_deleted=show_deleted) for m in page]}
-
-
-def _int_query(call: Call, key: str, default: int) -> int:
-    raw = call.query.get(key)
-    if raw in (None, ""):
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise input_error(
-            f'invalid query parameter {key}: expected a number, got "{raw}"'
-        ) from None
 
 
 def _paginate_by_id(app: AppState, messages: list[Message], query: dict[str, str]) -> list[Message]:

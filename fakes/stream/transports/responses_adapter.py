@@ -20,7 +20,6 @@ from chatgate.lifecycle import Lifecycle
 
 from ..dispatcher import FakeStream
 
-DEFAULT_BASE_URL = "https://chat.stream-io-api.com"
 _STREAM_HOSTS = re.compile(r"^https?://([\w-]+\.)*stream-io-api\.com(:\d+)?(?P<path>/.*)?$")
 _LOOPBACK = re.compile(r"^https?://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?/")
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -65,8 +64,12 @@ class ResponsesTransport(Lifecycle):
             raise requests.ConnectionError(
                 f"connection dropped by a chatgate fault rule ({response.operation})"
             )
-        # responses sets Content-Type itself (from content_type above).
+        # responses sets Content-Type itself (from content_type above), unless the answer
+        # is not JSON (a file the fake serves back).
         headers = {k: v for k, v in response.headers.items() if k != "content-type"}
+        content_type = response.headers.get("content-type", "application/json")
+        if not content_type.startswith("application/json"):
+            headers["Content-Type"] = content_type
         return response.status, headers, response.body
 
     def start(self) -> ResponsesTransport:
