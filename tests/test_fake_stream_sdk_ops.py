@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +23,7 @@ from stream_chat import StreamChat, StreamChatAsync
 from stream_chat.base.exceptions import StreamAPIException
 
 from chatgate.fakes.stream.clock import parse_stream_time
+from chatgate.fakes.stream.dispatcher import FakeStream
 from chatgate.fakes.stream.inprocess import InProcessStream
 from chatgate.fakes.stream.models import AppState
 from chatgate.fakes.stream.server import FakeStreamServer
@@ -40,6 +45,7 @@ class Api:
     mode: str
     client: StreamChat | StreamChatAsync
     state_of: Callable[[], AppState]
+    fake: FakeStream
     loop: asyncio.AbstractEventLoop | None = None
 
     def __call__(self, action: Callable[[Any], Any]) -> Any:
@@ -75,10 +81,10 @@ def api(request: pytest.FixtureRequest, fake_stream_server: FakeStreamServer) ->
     server = fake_stream_server
     if request.param == "sync-in-process":
         with InProcessStream() as stream:
-            yield Api(request.param, stream.client, lambda: stream.state)
+            yield Api(request.param, stream.client, lambda: stream.state, stream.fake)
         return
     if request.param == "sync-standalone":
-        yield Api(request.param, server.client(), lambda: server.state)
+        yield Api(request.param, server.client(), lambda: server.state, server.fake)
         return
     loop = asyncio.new_event_loop()
 
@@ -88,7 +94,7 @@ def api(request: pytest.FixtureRequest, fake_stream_server: FakeStreamServer) ->
 
     client = loop.run_until_complete(connect())
     try:
-        yield Api(request.param, client, lambda: server.state, loop)
+        yield Api(request.param, client, lambda: server.state, server.fake, loop)
     finally:
         loop.run_until_complete(client.close())
         loop.close()
@@ -1081,4 +1087,135 @@ def test_an_import_is_uploaded_to_the_fake_created_and_listed(chat: Api) -> None
     error = chat.fails(lambda c: c.create_import(never_uploaded, "insert"))
     assert error_body(error) == stream_error(
         "CreateImport", 4, 400, f"path {never_uploaded} was not created by create_import_url"
+    )
+
+
+# -- webhooks ---------------------------------------------------------------------------------
+
+
+class Receiver:
+    """A webhook endpoint on loopback: verifies each delivery with the SDK's
+    `verify_webhook` and keeps (verified, event); `fail_first` answers 500 that often."""
+
+    def __init__(self, verify: Callable[[bytes, str], bool], fail_first: int = 0) -> None:
+        self.events: queue.Queue[tuple[bool, dict[str, Any]]] = queue.Queue()
+        self.verify = verify
+        self.fail_first = fail_first
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if receiver.fail_first > 0:
+                    receiver.fail_first -= 1
+                    self.send_response(500)
+                    self.end_headers()
+                    return
+                verified = receiver.verify(body, self.headers["X-Signature"])
+                receiver.events.put((verified, json.loads(body)))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                del format, args
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def received(self, count: int) -> list[tuple[bool, dict[str, Any]]]:
+        """The next `count` deliveries, waiting up to 10 s for each."""
+        return [self.events.get(timeout=10) for _ in range(count)]
+
+
+@pytest.fixture
+def receiver(chat: Api) -> Iterator[Receiver]:
+    endpoint = Receiver(chat.client.verify_webhook)
+    yield endpoint
+    endpoint.close()
+
+
+def _hooked(api: Api, url: str, **settings: Any) -> None:
+    api(lambda c: c.update_app_settings(webhook_url=url, **settings))
+
+
+def test_webhooks_deliver_signed_events_that_verify_webhook_accepts(
+    chat: Api, receiver: Receiver
+) -> None:
+    _hooked(chat, receiver.url)
+    chat(lambda c: c.upsert_user({"id": "amr", "name": "Amr"}))
+    chat(lambda c: c.channel("messaging", "c9", {"members": ["sat"]}).create("sat"))
+    chat(lambda c: c.channel("messaging", "c9").add_members(["amr"]))
+    sent = chat(lambda c: c.channel("messaging", "c9").send_message({"text": "hi"}, "amr"))
+    mid = sent["message"]["id"]
+    chat(lambda c: c.channel("messaging", "c9").send_reaction(mid, {"type": "like"}, "sat"))
+    chat(lambda c: c.update_message_partial(mid, {"set": {"text": "hello"}}, "amr"))
+    chat(lambda c: c.delete_message(mid))
+    chat(lambda c: c.channel("messaging", "c9").delete())
+    assert chat.fake.webhooks.idle(timeout=10)
+    got = receiver.received(9)
+    assert all(verified for verified, _ in got)
+    assert [event["type"] for _, event in got] == [
+        "user.updated",
+        "channel.created",
+        "channel.updated",
+        "member.added",
+        "message.new",
+        "reaction.new",
+        "message.updated",
+        "message.deleted",
+        "channel.deleted",
+    ]
+    events = {event["type"]: event for _, event in got}
+    assert events["message.new"]["message"]["text"] == "hi"
+    assert events["message.new"]["cid"] == "messaging:c9"
+    assert events["member.added"]["member"]["user_id"] == "amr"
+    assert events["reaction.new"]["reaction"]["type"] == "like"
+    assert events["user.updated"]["user"]["name"] == "Amr"
+    assert receiver.events.empty()
+
+
+def test_webhook_events_choose_which_events_are_sent(chat: Api, receiver: Receiver) -> None:
+    _hooked(chat, receiver.url, webhook_events=["message.new"])
+    chat(lambda c: c.upsert_user({"id": "amr"}))
+    _send(chat, "only this")
+    assert chat.fake.webhooks.idle(timeout=10)
+    ((verified, event),) = receiver.received(1)
+    assert verified
+    assert (event["type"], event["message"]["text"]) == ("message.new", "only this")
+    assert receiver.events.empty()
+
+
+def test_a_failed_delivery_is_retried_and_each_attempt_is_journaled(
+    chat: Api, receiver: Receiver
+) -> None:
+    receiver.fail_first = 1
+    _hooked(chat, receiver.url, webhook_events=["message.new"])
+    chat.fake.faults.add("error", operation="WebhookDelivery", status=503, times=1)
+    _send(chat, "eventually")
+    assert chat.fake.webhooks.idle(timeout=10)
+    ((verified, event),) = receiver.received(1)
+    assert verified
+    assert event["message"]["text"] == "eventually"
+    attempts = chat.fake.journal.entries(["WebhookDelivery"])
+    assert [(e.status, e.query["attempt"]) for e in attempts] == [
+        (503, "1"),
+        (500, "2"),
+        (200, "3"),
+    ]
+
+
+def test_a_webhook_url_off_this_machine_is_refused(chat: Api) -> None:
+    error = chat.fails(lambda c: c.update_app_settings(webhook_url="https://example.com/hook"))
+    assert error_body(error) == stream_error(
+        "UpdateApp",
+        4,
+        400,
+        "webhook_url https://example.com/hook is not a loopback URL: chatgate's fake only "
+        "calls this machine",
     )

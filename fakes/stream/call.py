@@ -29,6 +29,8 @@ class Call:
     rate_limits: RateLimits | None = None
     # Where the client reached the fake (uploads.origin), for URLs of files it serves.
     origin: str = DEFAULT_BASE_URL
+    # Set by the dispatcher once the handler has run: it created a channel (webhooks).
+    created_channel: bool = False
 
     @property
     def now(self) -> datetime:

@@ -33,6 +33,7 @@ from .ratelimits import RateLimits
 from .response import UNMATCHED_OPERATION, FakeResponse
 from .routes import ROUTES, Route, match
 from .uploads import origin, parse_multipart
+from .webhooks import WebhookSender, deliveries
 
 log = logging.getLogger("chatgate.fake_stream")
 
@@ -61,6 +62,7 @@ class FakeStream:
         self.tokens = TokenCache()
         self.faults = Faults(seed)
         self.control = ControlPlane(self)
+        self.webhooks = WebhookSender(self.journal, self.faults, self.clock)
         self._apps: dict[str, AppState] = {}
         self._apps_lock = threading.Lock()
 
@@ -250,7 +252,11 @@ class FakeStream:
                 self.rate_limits,
                 origin(headers),
             )
+            channels_before = len(app.channels)
             payload = route.handler(call)
+            call.created_channel = len(app.channels) > channels_before
+            for delivery in deliveries(call, payload):
+                self.webhooks.send(delivery)
         return (201 if route.method == "POST" else 200), payload
 
 

@@ -146,3 +146,9 @@ FILE_NOT_FOUND = "file {url} does not exist in channel {cid}"
 IMPORT_NOT_FOUND = 'import "{id}" does not exist'
 IMPORT_PATH_UNKNOWN = "path {path} was not created by create_import_url"
 IMPORT_MODE = "mode must be one of insert, upsert"
+
+# Webhooks (webhooks.py, handlers/app.py): the fake's own rules, not Stream's.
+WEBHOOK_NOT_LOOPBACK = (
+    "webhook_url {url} is not a loopback URL: chatgate's fake only calls this machine"
+)
+WEBHOOK_EVENT_UNKNOWN = 'webhook_events: "{type}" is not an event the fake sends ({types})'

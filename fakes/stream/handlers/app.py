@@ -5,12 +5,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .. import texts
+from .. import texts, webhooks
 from ..call import Call
 from ..clock import stream_time
 from ..errors import input_error, not_found
 from ..models import default_channel_type_config
-from ..validation import check_role_name, expect, int_in_range, query_bool
+from ..validation import check_role_name, expect, int_in_range, optional, query_bool
 
 
 def _type_body(config: dict[str, Any]) -> dict[str, Any]:
@@ -60,7 +60,18 @@ def get_channel_type(call: Call) -> dict[str, Any]:
 
 
 def update_app(call: Call) -> dict[str, Any]:
-    """PATCH /app (UpdateApp): settings are stored and read back by GET /app."""
+    """PATCH /app (UpdateApp): settings are stored and read back by GET /app; a
+    `webhook_url` must be on loopback (the fake calls nothing else) and
+    `webhook_events` must name events the fake sends."""
+    url = optional(call.body, "webhook_url", str)
+    if url and not webhooks.loopback(url):
+        raise input_error(texts.WEBHOOK_NOT_LOOPBACK.format(url=url))
+    events = optional(call.body, "webhook_events", list) or []
+    for index, kind in enumerate(events):
+        if expect(kind, str, f"webhook_events[{index}]") not in webhooks.EVENT_TYPES:
+            raise input_error(
+                texts.WEBHOOK_EVENT_UNKNOWN.format(type=kind, types=", ".join(webhooks.EVENT_TYPES))
+            )
     call.app.settings.update(call.body)
     return {}
 
