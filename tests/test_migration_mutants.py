@@ -9,6 +9,7 @@ import pytest
 from chatgate.fixtures.targets.migration_mutants import MIGRATION_MUTANTS
 from chatgate.fixtures.targets.runner import (
     MIGRATION,
+    TEETH_JOBS,
     Outcomes,
     by_target,
     run_features,
@@ -22,7 +23,12 @@ def results(postgres_server: PostgresServer) -> Outcomes:
     """{target: {status: {scenario names}}} for the reference and every mutant, in one run."""
     targets = ["reference", *(f"mutant:{name}" for name in MIGRATION_MUTANTS)]
     return by_target(
-        run_features(targets, suite=MIGRATION, env={DATABASE_URL_ENV: postgres_server.url})
+        run_features(
+            targets,
+            suite=MIGRATION,
+            env={DATABASE_URL_ENV: postgres_server.url},
+            jobs=TEETH_JOBS,
+        )
     )
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from chatgate.fixtures.targets.mutants import MUTANTS
 from chatgate.fixtures.targets.runner import (
+    TEETH_JOBS,
     Outcomes,
     ScenarioResult,
     by_target,
@@ -21,7 +22,9 @@ from chatgate.postgres import DATABASE_URL_ENV, PostgresServer
 def results(postgres_server: PostgresServer) -> Outcomes:
     """{target: {status: {scenario names}}} for the reference and every mutant, in one run."""
     targets = ["reference", *(f"mutant:{name}" for name in MUTANTS)]
-    return by_target(run_features(targets, env={DATABASE_URL_ENV: postgres_server.url}))
+    return by_target(
+        run_features(targets, env={DATABASE_URL_ENV: postgres_server.url}, jobs=TEETH_JOBS)
+    )
 
 
 def test_the_reference_passes_every_scenario(results: Outcomes) -> None:
