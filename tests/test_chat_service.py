@@ -719,3 +719,24 @@ def test_the_service_decides_through_its_seams_so_an_override_changes_the_answer
         chat.start_call(other, conversation, "audio")
     with pytest.raises(ChatError, match="call_type must be one of audio, video"):
         AudioCalls(migrated.url).start_call(other, conversation, "voice")
+
+
+def test_the_chats_connections_plan_each_query_for_its_values_keeping_the_urls_options(
+    migrated: MigrationDriver,
+) -> None:
+    """A prepared history query must not fall back to PostgreSQL's generic plan (it walks
+    the whole message table backwards); options the URL carries still apply."""
+    sep = "&" if "?" in migrated.url else "?"
+    chat = ChatService(f"{migrated.url}{sep}options=-c%20statement_timeout%3D4321")
+    for pooled in (False, True):
+        if pooled:
+            chat.database.open(1)
+        try:
+            with chat.database.connection() as conn:
+                shown = {
+                    name: conn.execute(f"SHOW {name}").fetchone()[name]
+                    for name in ("plan_cache_mode", "statement_timeout")
+                }
+        finally:
+            chat.database.close()
+        assert shown == {"plan_cache_mode": "force_custom_plan", "statement_timeout": "4321ms"}

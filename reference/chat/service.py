@@ -165,7 +165,12 @@ class ChatService(ChatSteps):
     """One database's user-based chat."""
 
     def __init__(self, database_url: str) -> None:
-        self.database = Database(database_url, name="chatgate-chat")
+        # Plan every query for its own values: psycopg prepares a statement run five
+        # times, and PostgreSQL's generic plan for the history page (an optional cursor)
+        # walks the whole message table backwards: 36 ms a page instead of 1 ms.
+        self.database = Database(
+            database_url, name="chatgate-chat", settings={"plan_cache_mode": "force_custom_plan"}
+        )
         self._schema_ready = False
 
     @contextmanager
