@@ -304,3 +304,16 @@ def test_the_incidents_bug_served_over_http_fails_its_checklist_items_in_every_r
     # Stable names: the target's label, never its port.
     assert all(name.partition("[")[2].startswith("http") for name in junit)
     assert not any(port in name for name in junit)
+
+
+def test_a_backend_that_does_not_answer_stops_at_the_preflight_with_exit_6(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    nobody = "http://127.0.0.1:9"  # the discard port: nothing listens there
+    done = _verify(
+        "--target", nobody, "--stream-url", nobody, "--report-dir", str(tmp_path), env=env
+    )
+    assert done.returncode == 6, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "chatgate verify: the preflight failed" in done.stderr
+    assert "127.0.0.1:9" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -266,7 +266,13 @@ def _answer(status: int, args: argparse.Namespace, chosen: list[Suite]) -> int:
     report = args.report_dir
     log = report / "pytest.log"
     if status == PREFLIGHT_FAILED:
-        print(f"chatgate verify: the preflight failed:\n{_tail(log, 15)}", file=sys.stderr)
+        problems = [
+            line.strip().removesuffix("!").strip()
+            for line in _tail(log, 40).splitlines()
+            if line.startswith("  - ")
+        ]
+        said = "\n".join(problems) or _tail(log, 15)
+        print(f"chatgate verify: the preflight failed; no scenario ran:\n{said}", file=sys.stderr)
         return PREFLIGHT_FAILED
     if status == PYTEST_USAGE_ERROR:
         errors = [line for line in _tail(log, 40).splitlines() if line.startswith("ERROR:")]
