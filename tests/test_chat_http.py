@@ -4,14 +4,12 @@ alone, refusals in words with nothing written, and the `serve-chat` command."""
 
 from __future__ import annotations
 
-import io
 import os
 import signal
 import subprocess
 import sys
 import time
 import uuid
-import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +19,7 @@ import pytest
 import requests
 
 from chatgate.fixtures.migration import legacy_initialiser
+from chatgate.fixtures.targets.chat_driver import png, wav
 from chatgate.postgres import PostgresServer
 from chatgate.processes import read_until
 from chatgate.reference.chat.http.api import ChatApi
@@ -31,21 +30,7 @@ from chatgate.reference.migration.apply import apply
 
 SECRET = "chat-http-test-secret-" + "x" * 16
 LEGACY_USERS = 12
-# A 1x1 PNG, and a WAV of silence made with the standard library.
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
-
-
-def wav(seconds: float, rate: int = 8000) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as audio:
-        audio.setnchannels(1)
-        audio.setsampwidth(1)
-        audio.setframerate(rate)
-        audio.writeframes(b"\x80" * int(rate * seconds))
-    return buffer.getvalue()
+PNG = png()
 
 
 # -- shared by the chat's HTTP tests (test_chat_openapi, test_chat_provider_state) -----------

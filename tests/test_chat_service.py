@@ -3,13 +3,12 @@ one identity per user whatever profile wrote before, messaging and history."""
 
 from __future__ import annotations
 
-import io
 import re
-import wave
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from chatgate.fixtures.targets.chat_driver import png, wav
 from chatgate.fixtures.targets.migration_driver import MigrationDriver, MigrationTarget
 from chatgate.reference.chat import seams
 from chatgate.reference.chat.errors import ChatError
@@ -316,21 +315,7 @@ def test_search_finds_conversations_by_a_participants_name_or_a_message_i_see(
         chat.search(me, "  ")
 
 
-# A 1x1 PNG, and a WAV of 1.5 s of silence made with the standard library.
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
-
-
-def _wav(seconds: float, rate: int = 8000) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as audio:
-        audio.setnchannels(1)
-        audio.setsampwidth(1)
-        audio.setframerate(rate)
-        audio.writeframes(b"\x80" * int(rate * seconds))
-    return buffer.getvalue()
+PNG = png()
 
 
 def test_an_image_and_a_voice_note_are_stored_and_served_back_byte_for_byte(
@@ -339,7 +324,7 @@ def test_an_image_and_a_voice_note_are_stored_and_served_back_byte_for_byte(
     me, other = _two_strangers(migrated)
     conversation = _direct(chat, me, other)
     image = chat.upload(me, "image", PNG, "image/png")
-    voice = chat.upload(me, "voice", _wav(1.5))
+    voice = chat.upload(me, "voice", wav(1.5))
     assert (image["mime"], image["size"]) == ("image/png", len(PNG))
     assert voice["mime"] == "audio/x-wav"
     assert voice["duration_seconds"] == pytest.approx(1.5, abs=0.01)
@@ -388,7 +373,7 @@ def test_an_upload_is_judged_by_its_bytes_and_a_refused_one_is_not_stored(
 
 def test_a_voice_note_longer_than_ten_minutes_is_refused_with_its_length(chat: ChatService) -> None:
     with pytest.raises(ChatError, match=r"at most 600 s; this one lasts 601\.0 s"):
-        chat.upload(1, "voice", _wav(601, rate=1000))
+        chat.upload(1, "voice", wav(601, rate=1000))
 
 
 @pytest.mark.parametrize(
