@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import gc
 import ipaddress
+import os
 import signal
 import sys
 import threading
@@ -69,7 +70,10 @@ class StopSignals:
     def __init__(self) -> None:
         self.received: int | None = None
         self._state = "starting"
-        self._stop = threading.Event()
+        # A pipe, not a threading.Event: the handler runs in the main thread, possibly in
+        # the middle of the very wait it ends, and an Event's set() there would wait for
+        # the lock that wait holds (a deadlock seen once in CI). A write is always safe.
+        self._wake_read, self._wake_write = os.pipe()
         self._installed = False
 
     def install(self) -> None:
@@ -86,7 +90,7 @@ class StopSignals:
         if state == "stopping":
             return
         self.received = signum
-        self._stop.set()
+        os.write(self._wake_write, b"\0")
         if state == "starting":
             raise StopRequested(signum)
 
@@ -98,7 +102,7 @@ class StopSignals:
         if self._state == "starting":
             self._state = "serving"
         with interruptible():
-            self._stop.wait()
+            os.read(self._wake_read, 1)
 
     def finish(self) -> None:
         """The command is done: ignore the signals from now on, also while the interpreter
