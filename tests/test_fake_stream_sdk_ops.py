@@ -1,6 +1,7 @@
-"""The operations added for issue 14, through the official SDK: each test runs with the
-sync client in-process and over HTTP, and with the async client (`StreamChatAsync`)
-over HTTP, and asserts what a backend would notice."""
+"""The operations added for issue 14, through the official SDK: each test runs four ways,
+the sync client (`StreamChat`) and the async client (`StreamChatAsync`), each in-process
+(the `responses` / `aioresponses` transports) and over HTTP against the standalone fake,
+and asserts what a backend would notice."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import inspect
 import json
 import queue
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -76,28 +77,41 @@ class Api:
         return caught.value
 
 
-@pytest.fixture(params=["sync-in-process", "sync-standalone", "async-standalone"])
+@pytest.fixture(
+    params=["sync-in-process", "sync-standalone", "async-in-process", "async-standalone"]
+)
 def api(request: pytest.FixtureRequest, fake_stream_server: FakeStreamServer) -> Iterator[Api]:
-    server = fake_stream_server
-    if request.param == "sync-in-process":
-        with InProcessStream() as stream:
-            yield Api(request.param, stream.client, lambda: stream.state, stream.fake)
+    mode, server = request.param, fake_stream_server
+    if mode == "sync-standalone":
+        yield Api(mode, server.client(), lambda: server.state, server.fake)
         return
-    if request.param == "sync-standalone":
-        yield Api(request.param, server.client(), lambda: server.state, server.fake)
-        return
-    loop = asyncio.new_event_loop()
+    with ExitStack() as stack:
+        if mode.endswith("in-process"):
+            stream = stack.enter_context(InProcessStream())
+            if mode == "sync-in-process":
+                yield Api(mode, stream.client, lambda: stream.state, stream.fake)
+                return
+            opened = stream.async_client()
+            state_of, fake = (lambda: stream.state), stream.fake
+        else:
 
-    async def connect() -> StreamChatAsync:
-        # aiohttp binds its session to the running loop: build the client inside it.
-        return StreamChatAsync(server.api_key, server.api_secret, base_url=server.base_url)
+            @asynccontextmanager
+            async def standalone() -> AsyncIterator[StreamChatAsync]:
+                async with StreamChatAsync(
+                    server.api_key, server.api_secret, base_url=server.base_url
+                ) as client:
+                    yield client
 
-    client = loop.run_until_complete(connect())
-    try:
-        yield Api(request.param, client, lambda: server.state, server.fake, loop)
-    finally:
-        loop.run_until_complete(client.close())
-        loop.close()
+            opened = standalone()
+            state_of, fake = (lambda: server.state), server.fake
+        loop = asyncio.new_event_loop()
+        stack.callback(loop.close)
+        # aiohttp binds its session to the running loop: the client is built inside it.
+        client = loop.run_until_complete(opened.__aenter__())
+        try:
+            yield Api(mode, client, state_of, fake, loop)
+        finally:
+            loop.run_until_complete(opened.__aexit__(None, None, None))
 
 
 @pytest.fixture
