@@ -3,10 +3,9 @@ receipts, and unread counts for one user or a batch, all from the stored message
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from .. import texts
+from .. import texts, unread
 from ..call import Call
 from ..clock import stream_time
 from ..errors import input_error, not_found
@@ -28,21 +27,16 @@ def _channel_message(app: AppState, channel: Channel, message_id: str) -> Messag
     return message
 
 
-def _thread_read(app: AppState, thread_id: str, user_id: str, now: datetime) -> Read:
+def _thread(app: AppState, thread_id: str) -> str:
     if thread_id not in app.messages:
         raise input_error(texts.THREAD_NOT_FOUND.format(thread_id=thread_id))
-    return app.thread_reads.setdefault(thread_id, {}).setdefault(user_id, Read(last_read=now))
-
-
-def _read_all(read: Read, now: datetime, last_message_id: str | None) -> None:
-    read.last_read = now
-    read.unread_messages = 0
-    read.last_read_message_id = last_message_id
+    return thread_id
 
 
 def mark_read(call: Call) -> dict[str, Any]:
-    """POST /channels/{type}/{id}/read (MarkRead): the user has read the channel up to now
-    (or a message), or, with `thread_id`, that thread."""
+    """POST /channels/{type}/{id}/read (MarkRead): the user has read the channel up to
+    now, or up to `message_id` (later messages stay unread), or, with `thread_id`, that
+    thread."""
     app = call.app
     channel = call.channel()
     user_id = acting_user(call, call.body)
@@ -53,13 +47,9 @@ def mark_read(call: Call) -> dict[str, Any]:
     thread_id = optional(call.body, "thread_id", str)
     now = call.now
     if thread_id is not None:
-        _read_all(_thread_read(app, thread_id, user_id, now), now, None)
-        read = channel.reads.setdefault(user_id, Read(last_read=now))
+        read = unread.mark_thread_read(app, _thread(app, thread_id), user_id, now)
     else:
-        read = channel.reads.setdefault(user_id, Read(last_read=now))
-        _read_all(
-            read, now, message_id or (channel.message_ids[-1] if channel.message_ids else None)
-        )
+        read = unread.mark_read(app, channel, user_id, now, message_id)
     return {
         "event": {
             "type": "message.read",
@@ -74,22 +64,9 @@ def mark_read(call: Call) -> dict[str, Any]:
     }
 
 
-def _counted(channel: Channel, message: Message) -> bool:
-    """A message that counts as unread in its channel: shown there, not pending or deleted."""
-    return (
-        not message.pending
-        and message.deleted_at is None
-        and (message.parent_id is None or bool(message.show_in_channel))
-        and (channel.truncated_at is None or message.created_at > channel.truncated_at)
-    )
-
-
 def mark_unread(call: Call) -> dict[str, Any]:
     """POST /channels/{type}/{id}/unread (MarkUnread): `message_id` and every later message
-    are unread again; with `thread_id`, the thread's replies by others are.
-
-    UNCONFIRMED: the live counts (whether the user's own later messages count).
-    """
+    are unread again; with `thread_id`, the thread's replies by others are."""
     app = call.app
     channel = call.channel()
     user_id = acting_user(call, call.body)
@@ -99,18 +76,9 @@ def mark_unread(call: Call) -> dict[str, Any]:
     if (message_id is None) == (thread_id is None):
         raise input_error(texts.MARK_UNREAD_TARGET)
     if thread_id is not None:
-        read = _thread_read(app, thread_id, user_id, call.now)
-        replies = [m for m in app.messages.values() if m.parent_id == thread_id and not m.pending]
-        read.unread_messages = sum(m.user_id != user_id and m.deleted_at is None for m in replies)
-        return {}
-    first = _channel_message(app, channel, message_id or "")
-    messages = [app.messages[mid] for mid in channel.message_ids if mid in app.messages]
-    counted = [m for m in messages if _counted(channel, m)]
-    earlier = [m for m in counted if m.seq < first.seq]
-    read = channel.reads.setdefault(user_id, Read(last_read=first.created_at))
-    read.unread_messages = sum(m.seq >= first.seq for m in counted)
-    read.last_read = earlier[-1].created_at if earlier else channel.created_at
-    read.last_read_message_id = earlier[-1].id if earlier else None
+        unread.mark_thread_unread(app, _thread(app, thread_id), user_id, call.now)
+    else:
+        unread.mark_unread(app, channel, user_id, _channel_message(app, channel, message_id or ""))
     return {}
 
 
@@ -121,8 +89,7 @@ def mark_all_read(call: Call) -> dict[str, Any]:
     now = call.now
     for channel in app.channels.values():
         if channel.deleted_at is None and user_id in channel.members:
-            read = channel.reads.setdefault(user_id, Read(last_read=now))
-            _read_all(read, now, channel.message_ids[-1] if channel.message_ids else None)
+            unread.mark_read(app, channel, user_id, now)
     return {}
 
 
@@ -166,21 +133,21 @@ def _unread_counts(app: AppState, user_id: str) -> dict[str, Any]:
     for channel in app.channels.values():
         if channel.deleted_at is not None or user_id not in channel.members:
             continue
-        read = channel.reads.get(user_id)
-        unread = read.unread_messages if read else 0
+        count = unread.unread_for(app, user_id, channel)
         summary = by_type.setdefault(
             channel.type, {"channel_type": channel.type, "channel_count": 0, "unread_count": 0}
         )
-        if not unread:
+        if not count:
             continue
         summary["channel_count"] += 1
-        summary["unread_count"] += unread
+        summary["unread_count"] += count
+        read = channel.reads.get(user_id)
         channels.append(
             (
                 channel.last_message_at or channel.created_at,
                 {
                     "channel_id": channel.cid,
-                    "unread_count": unread,
+                    "unread_count": count,
                     "last_read": stream_time(read.last_read if read else channel.created_at),
                 },
             )
@@ -189,14 +156,14 @@ def _unread_counts(app: AppState, user_id: str) -> dict[str, Any]:
     threads = [
         {
             "parent_message_id": parent_id,
-            "unread_count": read.unread_messages,
+            "unread_count": count,
             "last_read": stream_time(read.last_read),
             "last_read_message_id": read.last_read_message_id,
         }
         for parent_id, reads in app.thread_reads.items()
         if (read := reads.get(user_id)) is not None
-        and read.unread_messages
         and _live_thread(app, parent_id)
+        and (count := unread.thread_unread_for(app, user_id, parent_id))
     ]
     return {
         "total_unread_count": sum(c["unread_count"] for _, c in channels),
