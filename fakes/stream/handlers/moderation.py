@@ -12,7 +12,7 @@ from ..errors import input_error, not_found
 from ..filters import compile_filter, parse_sort, sort_documents
 from ..models import AppState, Ban, Block, ChannelMute, Flag, Mute
 from ..permissions import acting_user
-from ..validation import check_user_id, int_in_range, optional, required
+from ..validation import check_user_id, int_in_range, optional, query_bool, required
 
 
 def _existing(app: AppState, user_id: Any, path: str) -> str:
@@ -105,29 +105,44 @@ def ban_user(call: Call) -> dict[str, Any]:
 
 
 def unban_user(call: Call) -> dict[str, Any]:
-    """DELETE /moderation/ban?target_user_id= (Unban)."""
+    """DELETE /moderation/ban?target_user_id= (Unban): lifts the user's ban in its scope;
+    with `shadow=true` (`remove_shadow_ban`) only a shadow ban.
+
+    UNCONFIRMED: that a plain unban lifts a shadow ban too.
+    """
     app = call.app
     target = call.query.get("target_user_id")
     if not target:
         raise input_error(texts.REQUIRED_FIELD.format(path="target_user_id"))
     check_user_id(target, "target_user_id")
     cid = _ban_scope(call, call.query)
-    app.bans = [b for b in app.bans if not (b.target_id == target and b.channel_cid == cid)]
+    shadow_only = query_bool(call.query, "shadow")
+    app.bans = [
+        b
+        for b in app.bans
+        if not (b.target_id == target and b.channel_cid == cid and (b.shadow or not shadow_only))
+    ]
     return {}
 
 
+def _expired(ban: Ban, now: datetime) -> bool:
+    return ban.expires is not None and ban.expires <= now
+
+
 def query_banned_users(call: Call) -> dict[str, Any]:
-    """GET /query_banned_users?payload= (QueryBannedUsers)."""
+    """GET /query_banned_users?payload= (QueryBannedUsers): expired bans too, unless
+    `exclude_expired_bans` (an opt-in in both SDKs' options: UNCONFIRMED default)."""
     app = call.app
     payload = call.payload()
     match = compile_filter(required(payload, "filter_conditions", dict))
     sort = parse_sort(payload.get("sort")) or [("created_at", -1)]
     limit = int_in_range(payload.get("limit", 25), "limit", 0, 100)
     offset = int_in_range(payload.get("offset", 0), "offset", 0, 1000)
+    exclude_expired = bool(optional(payload, "exclude_expired_bans", bool))
     now = call.now
     docs = []
     for ban in app.bans:
-        if ban.expires is not None and ban.expires <= now:
+        if exclude_expired and _expired(ban, now):
             continue
         doc = {
             "user_id": ban.target_id,
@@ -380,6 +395,6 @@ def query_future_channel_bans(call: Call) -> dict[str, Any]:
         if ban.future_channels
         and by in (None, ban.created_by_id)
         and target in (None, ban.target_id)
-        and not (exclude_expired and ban.expires is not None and ban.expires <= now)
+        and not (exclude_expired and _expired(ban, now))
     ]
     return {"bans": [_ban_json(app, ban) for ban in bans[offset : offset + limit]]}
