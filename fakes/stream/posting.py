@@ -6,13 +6,15 @@ Shared by SendMessage and the message an UpdateChannel or TruncateChannel may ca
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 from . import texts
 from .call import Call
+from .channel_config import config_for, require_feature
 from .errors import ErrorCode, StreamError, input_error, not_allowed
 from .models import AppState, Channel, Flag, Message
-from .permissions import acting_user, require_channel_access
+from .permissions import acting_user, require_channel_access, role_of
 from .validation import (
     MAX_MESSAGE_ID,
     RESERVED_MESSAGE_FIELDS,
@@ -22,7 +24,8 @@ from .validation import (
     optional,
 )
 
-# Fields with a fixed meaning; everything else is custom data, flattened.
+# Fields with a fixed meaning; everything else is custom data, flattened. The checked
+# `quoted_message_id` stays with the custom data, where render finds it.
 _KNOWN_FIELDS = frozenset(
     {
         "id",
@@ -43,12 +46,17 @@ _KNOWN_FIELDS = frozenset(
 )
 _SENDABLE_TYPES = ("regular", "system")
 _MAX_ATTACHMENTS = 30
+# The grant that lets a role use a frozen channel (docs "Freezing Channels"; no role
+# has it by default).
+USE_FROZEN_CHANNEL = "use-frozen-channel"
+# UNCONFIRMED: the text of the error message a send to a frozen channel answers.
+CHANNEL_FROZEN = "Message was not sent: the channel is frozen"
 
 
 def check_content(app: AppState, channel: Channel, raw: dict[str, Any]) -> None:
     check_reserved(raw, RESERVED_MESSAGE_FIELDS, "message.")
     text = optional(raw, "text", str, "message.text") or ""
-    limit = app.channel_types.get(channel.type, {}).get("max_message_length", 5000)
+    limit = config_for(app, channel).get("max_message_length", 5000)
     if len(text) > limit:
         raise StreamError(
             ErrorCode.MESSAGE_TOO_LONG,
@@ -65,6 +73,33 @@ def check_content(app: AppState, channel: Channel, raw: dict[str, Any]) -> None:
             raise input_error(texts.USER_DOES_NOT_EXIST.format(user_id=uid))
     optional(raw, "silent", bool, "message.silent")
     optional(raw, "show_in_channel", bool, "message.show_in_channel")
+    _check_quote(app, channel, optional(raw, "quoted_message_id", str, "message.quoted_message_id"))
+
+
+def _check_quote(app: AppState, channel: Channel, quoted_id: str | None) -> None:
+    """A quote needs the channel's `quotes` and a message of the same channel."""
+    if quoted_id is None:
+        return
+    require_feature(app, channel, "quotes")
+    quoted = app.messages.get(quoted_id)
+    if quoted is None or quoted.cid != channel.cid:
+        # UNCONFIRMED text.
+        raise input_error(f"quoted message {quoted_id} does not exist in channel {channel.cid}")
+
+
+def may_use(call: Call, channel: Channel, user_id: str) -> bool:
+    """False if the channel is frozen for `user_id`. Server-side calls skip Stream's
+    permission checks, so they may; a client-side user may if the channel's grants give
+    its role `use-frozen-channel` (UNCONFIRMED: grants are matched by role name only)."""
+    if not channel.custom.get("frozen") or call.principal.server:
+        return True
+    grants = config_for(call.app, channel).get("grants") or {}
+    return USE_FROZEN_CHANNEL in grants.get(role_of(call.app, user_id), [])
+
+
+def error_message(record: Message, text: str) -> Message:
+    """The `type: error` message Stream answers instead of storing `record`."""
+    return dataclasses.replace(record, type="error", text=text, custom={})
 
 
 def custom_fields(raw: dict[str, Any]) -> dict[str, Any]:
@@ -119,14 +154,16 @@ def post_message(
         custom=custom_fields(raw),
         pending=pending,
     )
+    if not may_use(call, channel, author):
+        # Docs: "Sending a message to a frozen channel returns an error message".
+        return error_message(record, CHANNEL_FROZEN)
     if _giphy_query(app, channel, record.text) is not None:
         record.type, record.command = "ephemeral", "giphy"
         record.attachments = [giphy_attachment(record)]
     behavior = app.blocked_by(channel.type, record.text)
     if behavior == "block":
         # Not stored: the sender gets an error message back (UNCONFIRMED shape and text).
-        record.type, record.text, record.custom = "error", texts.MESSAGE_BLOCKED, {}
-        return record
+        return error_message(record, texts.MESSAGE_BLOCKED)
     app.add_message(channel, record)
     if behavior == "flag":
         app.flags.append(
@@ -144,7 +181,7 @@ def post_message(
 def _parent(app: AppState, channel: Channel, parent_id: str | None) -> Message | None:
     if parent_id is None:
         return None
-    app.require_feature(channel.type, "replies")
+    require_feature(app, channel, "replies")
     parent = app.messages.get(parent_id)
     if parent is None or parent.cid != channel.cid or parent.deleted_at is not None:
         # UNCONFIRMED text.
@@ -159,7 +196,7 @@ _GIPHY = "/giphy "
 
 def _giphy_query(app: AppState, channel: Channel, text: str) -> str | None:
     """The search of a `/giphy <query>` message, when the channel type has the command."""
-    commands = app.channel_types.get(channel.type, {}).get("commands", [])
+    commands = config_for(app, channel).get("commands", [])
     if not text.startswith(_GIPHY) or "giphy" not in commands:
         return None
     return text[len(_GIPHY) :].strip() or None

@@ -5,8 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from .call import Call
+from .channel_config import config_for
 from .clock import stream_time
 from .models import AppState, Channel, Member, Message, Reaction, Read, Role, Task, User
+
+
+def viewer_of(call: Call) -> str | None:
+    """Whom an answer is for: the token's user client-side; None server-side, which
+    sees every message as stored (shadowed ones flagged) and has no own reactions."""
+    return None if call.principal.server else call.principal.user_id
+
+
+def hidden_from(record: Message, viewer: str | None) -> bool:
+    """True if `viewer` may not see the message at all: another user's shadowed message
+    (a shadow-banned user's messages reach nobody but their author)."""
+    return viewer is not None and record.shadowed and record.user_id != viewer
 
 
 def _time(value: Any) -> Any:
@@ -58,26 +72,32 @@ def user_ref(app: AppState, user_id: str | None) -> dict[str, Any] | None:
     return user(record, app)
 
 
-def member(app: AppState, record: Member) -> dict[str, Any]:
-    """A ChannelMember; `role` is the deprecated field kept by the API."""
+def member(app: AppState, record: Member, cid: str | None = None) -> dict[str, Any]:
+    """A ChannelMember of channel `cid`; `role` is the deprecated field kept by the API.
+
+    `banned` / `shadow_banned` come from the member's ban (in the channel or app-wide),
+    `notifications_muted` from its mute of the channel; without `cid` only app-wide
+    bans count and nothing is muted.
+    """
     if record.is_owner:
         legacy_role = "owner"
     elif record.is_moderator:
         legacy_role = "moderator"
     else:
         legacy_role = "member"
+    ban = app.active_ban(record.user_id, cid)
     body: dict[str, Any] = dict(record.custom)
     body.update(
         user_id=record.user_id,
         user=user_ref(app, record.user_id),
         created_at=stream_time(record.created_at),
         updated_at=stream_time(record.updated_at),
-        banned=False,
-        shadow_banned=False,
+        banned=ban is not None and not ban.shadow,
+        shadow_banned=ban is not None and ban.shadow,
         role=legacy_role,
         channel_role=record.channel_role,
         is_moderator=record.is_moderator,
-        notifications_muted=False,
+        notifications_muted=cid is not None and app.channel_muted(record.user_id, cid),
     )
     if record.invited:
         body["invited"] = True
@@ -94,7 +114,7 @@ def member(app: AppState, record: Member) -> dict[str, Any]:
 def channel(app: AppState, record: Channel) -> dict[str, Any]:
     """A ChannelResponse: fixed fields plus flattened custom data."""
     body: dict[str, Any] = dict(record.custom)
-    config = app.channel_types.get(record.type, {})
+    config = config_for(app, record)
     body.update(
         id=record.id,
         type=record.type,
@@ -117,9 +137,19 @@ def channel(app: AppState, record: Channel) -> dict[str, Any]:
     return body
 
 
-def message(app: AppState, record: Message, *, show_deleted: bool = False) -> dict[str, Any]:
-    """A MessageResponse; a soft-deleted message loses its text unless asked for."""
-    deleted = record.deleted_at is not None
+def message(
+    app: AppState,
+    record: Message,
+    *,
+    viewer: str | None = None,
+    show_deleted: bool = False,
+    quote: bool = True,
+) -> dict[str, Any]:
+    """A MessageResponse as `viewer` sees it (see `viewer_of`); a soft-deleted message, or one
+    the viewer deleted for themselves, loses its text unless asked for. A quoting
+    message carries the quoted one as `quoted_message` (one level deep)."""
+    for_me = viewer is not None and viewer in record.deleted_for
+    deleted = record.deleted_at is not None or for_me
     body: dict[str, Any] = {} if deleted and not show_deleted else dict(record.custom)
     text = "" if deleted and not show_deleted else record.text
     body.update(
@@ -130,9 +160,11 @@ def message(app: AppState, record: Message, *, show_deleted: bool = False) -> di
         user=user_ref(app, record.user_id),
         attachments=list(record.attachments),
         **reaction_summary(app, record.id),
-        own_reactions=[],
+        own_reactions=[
+            reaction(app, r) for r in app.reactions.get(record.id, []) if r.user_id == viewer
+        ],
         reply_count=record.reply_count,
-        deleted_reply_count=0,
+        deleted_reply_count=_deleted_replies(app, record),
         cid=record.cid,
         created_at=stream_time(record.created_at),
         updated_at=stream_time(record.updated_at),
@@ -150,9 +182,26 @@ def message(app: AppState, record: Message, *, show_deleted: bool = False) -> di
         body["parent_id"] = record.parent_id
         if record.show_in_channel is not None:
             body["show_in_channel"] = record.show_in_channel
-    if deleted:
+    quoted = app.messages.get(body.get("quoted_message_id") or "")
+    if quote and quoted is not None:
+        body["quoted_message"] = message(app, quoted, viewer=viewer, quote=False)
+    if for_me:
+        # The JS SDK's MessageResponse has `deleted_for_me`; UNCONFIRMED that Stream's
+        # reads show the message as `type: deleted` (the JS SDK does after the delete).
+        body["deleted_for_me"] = True
+    if record.deleted_at is not None:
         body["deleted_at"] = stream_time(record.deleted_at)
     return body
+
+
+def _deleted_replies(app: AppState, record: Message) -> int:
+    """The soft-deleted replies of a thread parent (a thread has read state from its
+    first reply on, so other messages are not scanned)."""
+    if record.id not in app.thread_reads:
+        return 0
+    return sum(
+        1 for m in app.messages.values() if m.parent_id == record.id and m.deleted_at is not None
+    )
 
 
 def _pin(app: AppState, record: Message) -> dict[str, Any]:
@@ -211,13 +260,16 @@ def channel_state(
     message_limit: int = 25,
     member_limit: int | None = None,
     member_offset: int = 0,
+    viewer: str | None = None,
 ) -> dict[str, Any]:
-    """A ChannelStateResponse: channel, members, latest messages and read state."""
+    """A ChannelStateResponse as `viewer` sees it: channel, members, latest messages
+    (without others' shadowed ones) and read state."""
     visible = [
         app.messages[mid]
         for mid in record.message_ids
         if mid in app.messages
         and not app.messages[mid].pending
+        and not hidden_from(app.messages[mid], viewer)
         and (app.messages[mid].parent_id is None or app.messages[mid].show_in_channel)
         and (record.truncated_at is None or app.messages[mid].created_at > record.truncated_at)
     ]
@@ -232,9 +284,9 @@ def channel_state(
         members = members[:member_limit]
     return {
         "channel": channel(app, record),
-        "members": [member(app, m) for m in members],
-        "messages": [message(app, m) for m in latest],
-        "pinned_messages": [message(app, m) for m in pinned],
+        "members": [member(app, m, record.cid) for m in members],
+        "messages": [message(app, m, viewer=viewer) for m in latest],
+        "pinned_messages": [message(app, m, viewer=viewer) for m in pinned],
         "threads": [],
         "read": [_read(app, uid, read) for uid, read in record.reads.items()],
         "watcher_count": 0,

@@ -25,7 +25,9 @@ from urllib.parse import urlsplit
 
 import requests
 
+from . import render
 from .clock import stream_time
+from .handlers.messages import deletes_for_me
 
 if TYPE_CHECKING:
     from .call import Call
@@ -47,6 +49,8 @@ EVENT_TYPES = (
     "message.updated",
     "message.deleted",
     "reaction.new",
+    "reaction.updated",
+    "reaction.deleted",
     "channel.created",
     "channel.updated",
     "channel.deleted",
@@ -89,16 +93,43 @@ def _message_event(kind: str, call: Call, answer: dict[str, Any]) -> list[dict[s
     return [event]
 
 
+def _deleted_message(call: Call, answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """message.deleted; a delete "for me" says so with `deleted_for_me` and its user, and
+    carries the message as everyone else still sees it (UNCONFIRMED: the JS SDK reads
+    `deleted_for_me` on message.deleted events; that webhooks get them is a guess)."""
+    events = _message_event("message.deleted", call, answer)
+    if deletes_for_me(call):
+        user = call.body.get("user") or {}
+        user_id = user.get("id") or call.principal.user_id
+        for event in events:
+            event.update(deleted_for_me=True, user=render.user_ref(call.app, user_id))
+    return events
+
+
 def _pending(call: Call, message: dict[str, Any]) -> bool:
     record = call.app.messages.get(message["id"])
     return record is not None and record.pending
 
 
-def _reaction_event(call: Call, answer: dict[str, Any]) -> list[dict[str, Any]]:
-    event = _message_event("reaction.new", call, answer)
-    for item in event:
-        item.update(reaction=answer["reaction"], user=answer["reaction"].get("user"))
-    return event
+def _reaction_event(kind: str) -> Callable[[Call, dict[str, Any]], list[dict[str, Any]]]:
+    """reaction.new / reaction.deleted; a sent reaction that changed one the user had
+    (a re-send, or enforce_unique) is reaction.updated: its creation time is older.
+    With the fake's clock frozen, a re-send in the same instant reads as reaction.new."""
+
+    def build(call: Call, answer: dict[str, Any]) -> list[dict[str, Any]]:
+        reaction = answer["reaction"]
+        updated = kind == "reaction.new" and reaction["created_at"] != reaction["updated_at"]
+        events = _message_event("reaction.updated" if updated else kind, call, answer)
+        for item in events:
+            item.update(reaction=reaction, user=reaction.get("user"))
+        return events
+
+    return build
+
+
+def _posted_message(call: Call, answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """message.new for the message an UpdateChannel or TruncateChannel posted."""
+    return _message_event("message.new", call, answer) if "message" in answer else []
 
 
 def _channel_event(kind: str) -> Callable[[Call, dict[str, Any]], list[dict[str, Any]]]:
@@ -106,22 +137,41 @@ def _channel_event(kind: str) -> Callable[[Call, dict[str, Any]], list[dict[str,
         channel = answer["channel"]
         events = [{"type": kind, **_channel_fields(channel), "channel": channel}]
         if kind == "channel.updated":
-            events += _member_events(call, channel)
+            events += _member_events(call, channel) + _posted_message(call, answer)
         return events
 
     return build
 
 
 def _member_events(call: Call, channel: dict[str, Any]) -> list[dict[str, Any]]:
-    """member.added / member.removed for the request's add_members / remove_members."""
+    """member.added for the request's add_members who were not members before (their
+    membership began with this update: its time is the channel's update time; with the
+    fake's clock frozen, an earlier member added in the same instant counts too), and
+    member.removed for its remove_members."""
+    record = call.app.channels.get(channel["cid"])
     events = []
     for key, kind in (("add_members", "member.added"), ("remove_members", "member.removed")):
         for item in call.body.get(key) or []:
             user_id = item.get("user_id") if isinstance(item, dict) else item
+            member = record.members.get(user_id) if record is not None else None
+            if kind == "member.added" and (
+                record is None or member is None or member.created_at != record.updated_at
+            ):
+                continue
             events.append(
                 {"type": kind, **_channel_fields(channel), "member": {"user_id": user_id}}
             )
     return events
+
+
+def _image_action(call: Call) -> str | None:
+    form = call.body.get("form_data")
+    return form.get("image_action") if isinstance(form, dict) else None
+
+
+def _sent_giphy(call: Call, answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """message.new when a giphy preview's `send` action posts it to the channel."""
+    return _message_event("message.new", call, answer) if _image_action(call) == "send" else []
 
 
 def _created_channel(call: Call, answer: dict[str, Any]) -> list[dict[str, Any]]:
@@ -152,13 +202,16 @@ BUILDERS: dict[str, Callable[[Call, dict[str, Any]], list[dict[str, Any]]]] = {
     "CommitMessage": lambda call, answer: _message_event("message.new", call, answer),
     "UpdateMessage": lambda call, answer: _message_event("message.updated", call, answer),
     "UpdateMessagePartial": lambda call, answer: _message_event("message.updated", call, answer),
-    "DeleteMessage": lambda call, answer: _message_event("message.deleted", call, answer),
-    "SendReaction": _reaction_event,
+    "DeleteMessage": _deleted_message,
+    "RunMessageAction": _sent_giphy,
+    "SendReaction": _reaction_event("reaction.new"),
+    "DeleteReaction": _reaction_event("reaction.deleted"),
     "GetOrCreateChannel": _created_channel,
     "GetOrCreateDistinctChannel": _created_channel,
     "UpdateChannel": _channel_event("channel.updated"),
     "UpdateChannelPartial": _channel_event("channel.updated"),
     "DeleteChannel": _channel_event("channel.deleted"),
+    "TruncateChannel": _posted_message,
     "UpdateUsers": _user_events("user.updated"),
     "UpdateUsersPartial": _user_events("user.updated"),
     "DeleteUser": _user_events("user.deleted"),

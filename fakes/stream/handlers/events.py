@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import render, texts
 from ..call import Call
+from ..channel_config import require_feature
 from ..clock import stream_time
 from ..errors import ErrorCode, StreamError, input_error, not_found
 from ..permissions import acting_user, require_channel_access
@@ -75,7 +76,7 @@ def send_event(call: Call) -> dict[str, Any]:
     kind = _event_type(event)
     user_id = acting_user(call, event, "event")
     require_channel_access(call, channel, "SendCustomEvent")
-    app.require_feature(channel.type, "typing_events" if kind in _TYPING else "custom_events")
+    require_feature(app, channel, "typing_events" if kind in _TYPING else "custom_events")
     return {
         "event": {
             **_custom(event),

@@ -8,6 +8,7 @@ from chatgate.http.jsonbody import Undecodable, decode_json
 
 from .. import texts
 from ..call import Call
+from ..channel_config import require_feature
 from ..clock import stream_time
 from ..errors import input_error, not_found
 from ..models import StoredFile
@@ -29,6 +30,7 @@ def _upload(call: Call, *, image: bool) -> dict[str, Any]:
         raise input_error(texts.MULTIPART_EXPECTED)
     acting_user(call, {"user": user})
     require_channel_access(call, channel, "UploadAttachment")
+    require_feature(app, channel, "uploads")
     upload = call.body.get("file")
     if not isinstance(upload, dict):
         raise input_error(texts.MULTIPART_EXPECTED)

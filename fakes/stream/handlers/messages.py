@@ -9,13 +9,22 @@ from typing import Any
 
 from .. import render, texts
 from ..call import Call
+from ..channel_config import config_for
 from ..clock import parse_stream_time, stream_time
 from ..errors import input_error, not_allowed, not_found
 from ..filters import compile_filter, parse_sort, sort_documents
 from ..models import Message
 from ..paging import decode_cursor, page
 from ..permissions import acting_user, require_channel_access
-from ..posting import check_content, custom_fields, giphy_attachment, post_message
+from ..posting import (
+    CHANNEL_FROZEN,
+    check_content,
+    custom_fields,
+    error_message,
+    giphy_attachment,
+    may_use,
+    post_message,
+)
 from ..validation import (
     RESERVED_MESSAGE_FIELDS,
     check_batch,
@@ -104,7 +113,7 @@ def send_message(call: Call) -> dict[str, Any]:
     if asked and not call.principal.server:
         raise input_error(texts.PENDING_SERVER_ONLY)
     # The channel type's `mark_messages_pending` makes every message pending (docs).
-    by_type = call.app.channel_types.get(channel.type, {}).get("mark_messages_pending", False)
+    by_type = config_for(call.app, channel).get("mark_messages_pending", False)
     pending = bool(by_type if asked is None else asked)
     # The metadata goes to pending-message hooks, which the fake does not call.
     optional(call.body, "pending_message_metadata", dict)
@@ -115,15 +124,24 @@ def send_message(call: Call) -> dict[str, Any]:
     pinned = raw.get("pinned") is True
     pin = _pin_request(now, raw, "message.") if pinned else None
     record = post_message(call, channel, raw, pending=pending)
-    if pinned:
+    if pinned and record.type != "error":
         record.pinned_at, record.pinned_by_id, record.pin_expires = now, record.user_id, pin
-    return {"message": render.message(call.app, record)}
+    return _answer(call, record)
+
+
+def _answer(call: Call, record: Message) -> dict[str, Any]:
+    """`{message}` as the caller sees it."""
+    return {"message": render.message(call.app, record, viewer=render.viewer_of(call))}
 
 
 def _message(call: Call, *, allow_deleted: bool = True) -> Message:
-    """The addressed message; a pending one only for its author or the server."""
+    """The addressed message; a pending one only for its author or the server, another
+    user's shadowed one not for a user token."""
     record = call.app.messages.get(call.params["message_id"])
-    hidden = record is not None and record.pending and not _sees_pending(call, record)
+    hidden = record is not None and (
+        (record.pending and not _sees_pending(call, record))
+        or render.hidden_from(record, render.viewer_of(call))
+    )
     if record is None or hidden or (record.deleted_at is not None and not allow_deleted):
         raise not_found(texts.MESSAGE_NOT_FOUND.format(message_id=call.params["message_id"]))
     return record
@@ -141,7 +159,12 @@ def get_message(call: Call) -> dict[str, Any]:
     channel = app.channels.get(record.cid)
     if channel is not None:
         require_channel_access(call, channel)
-    body = render.message(app, record, show_deleted=query_bool(call.query, "show_deleted_message"))
+    body = render.message(
+        app,
+        record,
+        viewer=render.viewer_of(call),
+        show_deleted=query_bool(call.query, "show_deleted_message"),
+    )
     if channel is not None:
         body["channel"] = render.channel(app, channel)
     return {"message": body}
@@ -159,11 +182,15 @@ def get_many_messages(call: Call) -> dict[str, Any]:
         raise input_error(texts.REQUIRED_FIELD.format(path="ids"))
     check_batch(ids, "ids")
     found = [app.messages.get(i) for i in dict.fromkeys(ids)]
+    viewer = render.viewer_of(call)
     return {
         "messages": [
-            render.message(app, m)
+            render.message(app, m, viewer=viewer)
             for m in found
-            if m is not None and m.cid == channel.cid and (not m.pending or _sees_pending(call, m))
+            if m is not None
+            and m.cid == channel.cid
+            and (not m.pending or _sees_pending(call, m))
+            and not render.hidden_from(m, viewer)
         ]
     }
 
@@ -210,7 +237,7 @@ def update_message(call: Call) -> dict[str, Any]:
     _editable(call, record)
     check_content(app, app.channels[record.cid], raw)
     _apply_edit(call, record, raw, editor)
-    return {"message": render.message(app, record)}
+    return _answer(call, record)
 
 
 def _content(record: Message) -> dict[str, Any]:
@@ -240,7 +267,7 @@ def update_message_partial(call: Call) -> dict[str, Any]:
     now = call.now
     pin = _pin_request(now, to_set, "set.") if pinned else None
     content_keys = (set(to_set) | set(to_unset)) - {"pinned", "pin_expires"}
-    acting = _pin_actor(call, body) if pinned is not None and not content_keys else None
+    acting = _pin_actor(call, body, record) if pinned is not None and not content_keys else None
     editor = _editor(call, body, record) if content_keys else acting
     _editable(call, record)
     merged = {k: v for k, v in _content(record).items() if k not in to_unset}
@@ -252,14 +279,18 @@ def update_message_partial(call: Call) -> dict[str, Any]:
         record.pinned_at, record.pinned_by_id, record.pin_expires = now, editor, pin
     elif pinned is False:
         record.pinned_at = record.pinned_by_id = record.pin_expires = None
-    return {"message": render.message(app, record)}
+    return _answer(call, record)
 
 
-def _pin_actor(call: Call, body: dict[str, Any]) -> str | None:
+def _pin_actor(call: Call, body: dict[str, Any], record: Message) -> str | None:
     """Who pins: any member may (PinMessage is a member grant), not only the author."""
     if body.get("user") is None and body.get("user_id") is None and call.principal.server:
         return None
-    return acting_user(call, body)
+    user_id = acting_user(call, body)
+    channel = call.app.channels.get(record.cid)
+    if channel is not None:
+        require_channel_access(call, channel, "PinMessage")
+    return user_id
 
 
 def _pin_request(now: datetime, source: dict[str, Any], prefix: str) -> datetime | None:
@@ -282,6 +313,11 @@ def _pin_request(now: datetime, source: dict[str, Any], prefix: str) -> datetime
     return ends
 
 
+def deletes_for_me(call: Call) -> bool:
+    """True for a DeleteMessage "for me" (body `delete_for_me`, or the JS SDK's query)."""
+    return call.body.get("delete_for_me") is True or query_bool(call.query, "delete_for_me")
+
+
 def delete_message(call: Call) -> dict[str, Any]:
     """DELETE /messages/{message_id} (DeleteMessage): soft, hard, or for one user."""
     app = call.app
@@ -292,14 +328,13 @@ def delete_message(call: Call) -> dict[str, Any]:
     deleted_by = call.query.get("deleted_by")
     if deleted_by is not None:
         check_user_id(deleted_by, "deleted_by")
-    if call.body.get("delete_for_me") is True or query_bool(call.query, "delete_for_me"):
-        user = call.body.get("user") or {}
-        user_id = user.get("id") if isinstance(user, dict) else None
-        user_id = user_id or call.principal.user_id
-        if not user_id:
-            raise input_error("delete_for_me requires a user")
+    if deletes_for_me(call):
+        user_id = acting_user(call, call.body)
+        # The answer is the message as it was: the JS SDK marks it deleted itself, "as
+        # the server does not return the message in the response as deleted".
+        answer = _answer(call, record)
         record.deleted_for.add(user_id)
-        return {"message": render.message(app, record)}
+        return answer
     if record.pending and not hard:
         raise input_error(texts.PENDING_SOFT_DELETE)
     now = call.now
@@ -314,7 +349,7 @@ def delete_message(call: Call) -> dict[str, Any]:
         parent = app.messages.get(record.parent_id) if record.parent_id else None
         if parent is not None:
             parent.reply_count = max(0, parent.reply_count - 1)
-    return {"message": render.message(app, record)}
+    return _answer(call, record)
 
 
 def commit_message(call: Call) -> dict[str, Any]:
@@ -328,7 +363,7 @@ def commit_message(call: Call) -> dict[str, Any]:
     if channel is None:
         raise not_found(texts.CHANNEL_NOT_FOUND.format(cid=record.cid))
     app.publish(channel, record)
-    return {"message": render.message(app, record)}
+    return _answer(call, record)
 
 
 def undelete_message(call: Call) -> dict[str, Any]:
@@ -347,7 +382,7 @@ def undelete_message(call: Call) -> dict[str, Any]:
     parent = app.messages.get(record.parent_id) if record.parent_id else None
     if parent is not None:
         parent.reply_count += 1
-    return {"message": render.message(app, record)}
+    return _answer(call, record)
 
 
 def _translate(text: str, source: str, language: str) -> str:
@@ -372,7 +407,7 @@ def translate_message(call: Call) -> dict[str, Any]:
     source = record.i18n.get("language") or (author.language if author else "") or "en"
     record.i18n["language"] = source
     record.i18n[f"{language}_text"] = _translate(record.text, source, language)
-    return {"message": render.message(app, record)}
+    return _answer(call, record)
 
 
 def query_message_history(call: Call) -> dict[str, Any]:
@@ -427,10 +462,13 @@ def run_message_action(call: Call) -> dict[str, Any]:
     if action == "cancel":
         del app.messages[record.id]
         return {"message": {**render.message(app, record), "type": "deleted"}}
+    if action == "send" and not may_use(call, channel, user_id):
+        # The preview stays; the send answers the frozen channel's error message.
+        return _answer(call, error_message(record, CHANNEL_FROZEN))
     record.updated_at = call.now
     if action == "shuffle":
         record.shuffles += 1
         record.attachments = [giphy_attachment(record)]
     else:
         app.send_ephemeral(channel, record)
-    return {"message": render.message(app, record)}
+    return _answer(call, record)

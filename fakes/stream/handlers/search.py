@@ -7,6 +7,7 @@ from typing import Any
 
 from .. import render, texts
 from ..call import Call
+from ..channel_config import config_for
 from ..errors import input_error
 from ..filters import compile_filter, parse_sort, sort_documents
 from ..models import Channel, Message
@@ -28,7 +29,7 @@ def _channels(call: Call, conditions: dict[str, Any]) -> list[Channel]:
     for channel in sorted(app.channels.values(), key=lambda c: c.seq):
         if channel.deleted_at is not None or not can_read(call, channel):
             continue
-        if not app.channel_types.get(channel.type, {}).get("search", True):
+        if not config_for(app, channel).get("search", True):
             continue
         doc = render.channel(app, channel)
         doc["members"] = list(channel.members)
@@ -37,11 +38,14 @@ def _channels(call: Call, conditions: dict[str, Any]) -> list[Channel]:
     return found[:MAX_CHANNELS]
 
 
-def _searchable(channel: Channel, message: Message) -> bool:
-    """What search indexes: not pending, not deleted, not system (docs), not truncated away."""
+def _searchable(channel: Channel, message: Message, viewer: str | None) -> bool:
+    """What `viewer` finds: not pending, not deleted (for everyone or for the viewer), not
+    system (docs), not truncated away, not another user's shadowed message."""
     return (
         not message.pending
         and message.deleted_at is None
+        and viewer not in message.deleted_for
+        and not render.hidden_from(message, viewer)
         and message.type != "system"
         and (channel.truncated_at is None or message.created_at > channel.truncated_at)
     )
@@ -75,13 +79,14 @@ def search(call: Call) -> dict[str, Any]:
         offset = int_in_range(payload["offset"], "offset", 0, 1000)
     sort = sort or parse_sort(payload.get("sort")) or DEFAULT_SORT
     docs = []
+    viewer = render.viewer_of(call)
     for channel in _channels(call, conditions):
         channel_body = render.channel(app, channel)
         for message_id in channel.message_ids:
             message = app.messages.get(message_id)
-            if message is None or not _searchable(channel, message):
+            if message is None or not _searchable(channel, message, viewer):
                 continue
-            result = render.message(app, message)
+            result = render.message(app, message, viewer=viewer)
             # UNCONFIRMED: every match is equally relevant (no scoring in the fake).
             sortable = {**result, "relevance": 1}
             if match(sortable):
