@@ -9,7 +9,7 @@ from typing import Any
 from .. import render, texts
 from ..call import Call
 from ..clock import stream_time
-from ..errors import input_error, not_found
+from ..errors import ErrorCode, StreamError, input_error, not_found
 from ..filters import compile_filter, parse_sort, sort_documents
 from ..models import AppState, User
 from ..validation import (
@@ -66,6 +66,46 @@ def _apply_fields(record: User, fields: dict[str, Any]) -> None:
             record.custom[key] = copy.deepcopy(value)
 
 
+# Code 6 is the docs' (DuplicateUsernameError); the text is UNCONFIRMED. Names compare
+# exactly, and soft-deleted users hold none.
+DUPLICATE_USERNAME = 'username "{name}" is already taken'
+
+
+def _check_unique_names(app: AppState, named: dict[str, tuple[Any, list[str]]]) -> None:
+    """Code 6 if the app enforces unique usernames (`enforce_unique_usernames`: `app`,
+    or `team` for users sharing a team) and a name in `named` (user id -> (name, teams)
+    after the request) belongs to another user, stored or in the same request."""
+    scope = app.settings.get("enforce_unique_usernames") or "no"
+    if scope == "no":
+        return
+    holders = {
+        uid: (user.custom.get("name"), user.teams)
+        for uid, user in app.users.items()
+        if user.deleted_at is None
+    }
+    holders.update(named)
+    for user_id, (name, teams) in named.items():
+        if name is None:
+            continue
+        for other, (other_name, other_teams) in holders.items():
+            if (
+                other != user_id
+                and other_name == name
+                and (scope == "app" or {*teams} & {*other_teams})
+            ):
+                raise StreamError(
+                    ErrorCode.DUPLICATE_USERNAME, DUPLICATE_USERNAME.format(name=name)
+                )
+
+
+def _upserted_teams(app: AppState, user_id: str, raw: dict[str, Any]) -> list[str]:
+    """The user's teams after an upsert: the ones given, else the ones it had."""
+    if raw.get("teams") is not None:
+        return list(raw["teams"])
+    existing = app.users.get(user_id)
+    return existing.teams if existing is not None else []
+
+
 def upsert_users(call: Call) -> dict[str, Any]:
     """POST /users (UpdateUsers): create or fully replace each user."""
     users = required(call.body, "users", dict)
@@ -82,6 +122,9 @@ def upsert_users(call: Call) -> dict[str, Any]:
             raise input_error(f'{where}.id "{user_id}" does not match the key "{key}"')
         check_reserved(raw, RESERVED_USER_FIELDS, f"{where}.")
         _check_fields(app, raw, where)
+    _check_unique_names(
+        app, {key: (raw.get("name"), _upserted_teams(app, key, raw)) for key, raw in users.items()}
+    )
     out: dict[str, Any] = {}
     for key, raw in users.items():
         existing = app.users.get(key)
@@ -155,6 +198,14 @@ def update_users_partial(call: Call) -> dict[str, Any]:
         for key in to_unset:
             _check_partial_key(key, f"{where}.unset")
         _check_fields(app, {k: v for k, v in to_set.items() if "." not in k}, f"{where}.set")
+    _check_unique_names(
+        app,
+        {
+            item["id"]: _name_after(app.users[item["id"]], item)
+            for item in updates
+            if {"name", "teams"} & {*(item.get("set") or {}), *(item.get("unset") or [])}
+        },
+    )
     out: dict[str, Any] = {}
     now = call.now
     for item in updates:
@@ -174,6 +225,14 @@ def update_users_partial(call: Call) -> dict[str, Any]:
         record.updated_at = now
         out[record.id] = render.user(record, app)
     return {"users": out}
+
+
+def _name_after(record: User, item: dict[str, Any]) -> tuple[Any, list[str]]:
+    """The user's (name, teams) once a partial update `item` is applied."""
+    to_set, to_unset = item.get("set") or {}, item.get("unset") or []
+    name = None if "name" in to_unset else to_set.get("name", record.custom.get("name"))
+    teams = [] if "teams" in to_unset else to_set.get("teams", record.teams)
+    return name, teams
 
 
 def _set_path(target: dict[str, Any], parts: list[str], value: Any) -> None:
