@@ -7,9 +7,10 @@ from typing import Any
 
 from .. import texts, webhooks
 from ..call import Call
-from ..clock import stream_time
+from ..clock import parse_stream_time, stream_time
 from ..errors import input_error, not_found
 from ..models import default_channel_type_config
+from ..ratelimits import PLATFORMS
 from ..validation import check_role_name, expect, int_in_range, optional, query_bool
 
 
@@ -31,6 +32,7 @@ def get_app(call: Call) -> dict[str, Any]:
             "organization": "chatgate",
             "disable_auth_checks": False,
             "disable_permissions_checks": False,
+            "enforce_unique_usernames": "no",
             "multi_tenant_enabled": False,
             "permission_version": "v2",
             "channel_configs": {
@@ -59,33 +61,70 @@ def get_channel_type(call: Call) -> dict[str, Any]:
     return _type_body(config)
 
 
+# The app settings the fake applies, with their JSON types; any other key is code 4
+# rather than stored and echoed as if honoured. `event_hooks` is kept and read back
+# only (the SDK's own test round-trips it; the fake delivers webhooks from
+# `webhook_url`), and `revoke_tokens_issued_before` is what `revoke_tokens` sends.
+APP_SETTINGS: dict[str, type | tuple[type, ...]] = {
+    "webhook_url": str,
+    "webhook_events": list,
+    "event_hooks": list,
+    "revoke_tokens_issued_before": str,
+    "disable_permissions_checks": bool,
+    "enforce_unique_usernames": str,
+    "multi_tenant_enabled": bool,
+}
+UNIQUE_USERNAME_SCOPES = ("no", "app", "team")
+UNKNOWN_APP_SETTING = '"{key}" is not an app setting chatgate\'s fake applies (it applies: {keys})'
+
+
 def update_app(call: Call) -> dict[str, Any]:
-    """PATCH /app (UpdateApp): settings are stored and read back by GET /app; a
-    `webhook_url` must be on loopback (the fake calls nothing else) and
-    `webhook_events` must name events the fake sends."""
-    url = optional(call.body, "webhook_url", str)
+    """PATCH /app (UpdateApp): settings the fake applies are stored and read back by
+    GET /app; a `webhook_url` must be on loopback (the fake calls nothing else),
+    `webhook_events` must name events the fake sends, and `enforce_unique_usernames`
+    is one of `no`, `app`, `team`."""
+    body = call.body
+    for key, value in body.items():
+        if key not in APP_SETTINGS:
+            raise input_error(UNKNOWN_APP_SETTING.format(key=key, keys=", ".join(APP_SETTINGS)))
+        if value is not None:
+            expect(value, APP_SETTINGS[key], key)
+    url = optional(body, "webhook_url", str)
     if url and not webhooks.loopback(url):
         raise input_error(texts.WEBHOOK_NOT_LOOPBACK.format(url=url))
-    events = optional(call.body, "webhook_events", list) or []
+    events = optional(body, "webhook_events", list) or []
     for index, kind in enumerate(events):
         if expect(kind, str, f"webhook_events[{index}]") not in webhooks.EVENT_TYPES:
             raise input_error(
                 texts.WEBHOOK_EVENT_UNKNOWN.format(type=kind, types=", ".join(webhooks.EVENT_TYPES))
             )
-    call.app.settings.update(call.body)
+    revoke = body.get("revoke_tokens_issued_before")
+    if revoke is not None:
+        try:
+            parse_stream_time(revoke)
+        except ValueError:
+            # UNCONFIRMED text.
+            raise input_error(
+                f'revoke_tokens_issued_before "{revoke}" is not an RFC 3339 timestamp'
+            ) from None
+    scope = body.get("enforce_unique_usernames")
+    if scope is not None and scope not in UNIQUE_USERNAME_SCOPES:
+        # UNCONFIRMED text.
+        raise input_error(
+            f"enforce_unique_usernames must be one of [{' '.join(UNIQUE_USERNAME_SCOPES)}]"
+        )
+    call.app.settings.update(copy.deepcopy(body))
     return {}
-
-
-_PLATFORMS = ("server_side", "android", "ios", "web")
 
 
 def get_rate_limits(call: Call) -> dict[str, Any]:
     """GET /rate_limits (GetRateLimits): per platform and endpoint, from the fake's counters."""
-    wanted = [p for p in _PLATFORMS if query_bool(call.query, p)] or list(_PLATFORMS)
+    wanted = [p for p in PLATFORMS if query_bool(call.query, p)] or list(PLATFORMS)
     endpoints = [e for e in call.query.get("endpoints", "").split(",") if e]
-    assert call.rate_limits is not None, "the dispatcher always passes its rate limits"
-    limits = call.rate_limits.snapshot(call.app.api_key, endpoints, call.now.timestamp())
-    return dict.fromkeys(wanted, limits)
+    limits = call.rate_limits
+    assert limits is not None, "the dispatcher always passes its rate limits"
+    now = call.now.timestamp()
+    return {p: limits.snapshot(call.app.api_key, endpoints, now, p) for p in wanted}
 
 
 # Channel-type settings an update may change, with their JSON types; name, the
