@@ -91,6 +91,9 @@ class LoopbackServer(Lifecycle):
             # The app sends its own Date (the fake's comes from its clock).
             date_header=False,
             server_header=False,
+            # Nothing reads the client's address: no X-Forwarded-* rewriting middleware
+            # on every request.
+            proxy_headers=False,
         )
         self._server = _NotifyingServer(config)
         self._thread = threading.Thread(
