@@ -28,7 +28,6 @@ SDK_END = "<!-- sdk-coverage:end -->"
 
 SERVED = "served"
 LOCAL = "no HTTP call"
-REFUSED = "refused on purpose"
 
 
 @dataclass(frozen=True)
@@ -45,15 +44,6 @@ class MethodCoverage:
         return self.status == SERVED
 
     @property
-    def refused(self) -> bool:
-        return self.status.startswith(REFUSED)
-
-    @property
-    def accounted(self) -> bool:
-        """Served, or refused on purpose with a documented Stream-shaped error."""
-        return self.served or self.refused
-
-    @property
     def calls_http(self) -> bool:
         return self.status != LOCAL
 
@@ -64,8 +54,6 @@ def _call_status(call: SdkCall) -> tuple[str | None, str]:
     if found is None:
         return None, "no route"
     route = found[0]
-    if route.refusal is not None:
-        return route.operation, f"{REFUSED} ({route.refusal})"
     ignored = sorted(call.body_keys - route.fields) if route.fields is not None else []
     if ignored:
         return route.operation, f"{route.operation} ignores {', '.join(ignored)}"
@@ -95,13 +83,6 @@ def served_percentage(rows: tuple[MethodCoverage, ...]) -> tuple[int, int, float
     return served, len(remote), 100.0 * served / len(remote)
 
 
-def accounted_percentage(rows: tuple[MethodCoverage, ...]) -> tuple[int, int, float]:
-    """(served or refused on purpose, methods that call the API, percentage)."""
-    remote = [row for row in rows if row.calls_http]
-    accounted = sum(row.accounted for row in remote)
-    return accounted, len(remote), 100.0 * accounted / len(remote)
-
-
 def route_table() -> str:
     """A markdown table: one row per implemented operation."""
     rows = [
@@ -118,12 +99,9 @@ def sdk_table() -> str:
     """A markdown table: every public SDK method, its requests and whether the fake serves it."""
     rows = sdk_coverage()
     served, remote, percentage = served_percentage(rows)
-    accounted, _, with_refusals = accounted_percentage(rows)
     lines = [
         f"{served} of the {remote} SDK methods that call the API are served "
-        f"({percentage:.1f}%); with the {accounted - served} refused on purpose, "
-        f"{accounted} ({with_refusals:.1f}%) are accounted for. Methods marked *not yet* "
-        "are listed in `fakes/stream/not_yet.py`.",
+        f"({percentage:.1f}%). Methods marked *not yet* are listed in `fakes/stream/not_yet.py`.",
         "",
         "| SDK method | HTTP | fake operation | status | in `StreamChatAsync` |",
         "| --- | --- | --- | --- | --- |",
@@ -131,7 +109,7 @@ def sdk_table() -> str:
     for row in rows:
         http = "<br>".join(f"{c.method} `{c.path}`" for c in row.method.calls) or "-"
         operations = ", ".join(f"`{op}`" for op in row.operations) or "-"
-        status = row.status if row.accounted or not row.calls_http else f"not yet: {row.status}"
+        status = row.status if row.served or not row.calls_http else f"not yet: {row.status}"
         in_async = "yes" if row.method.in_async_client else "no"
         lines.append(f"| `{row.method.qualname}` | {http} | {operations} | {status} | {in_async} |")
     return "\n".join(lines)

@@ -239,6 +239,7 @@ class FakeStream:
         else:
             body = _require_object(parsed)
         with app.lock:
+            app.run_due()  # work the fake's clock has made due: scheduled campaigns
             if not principal.server and not route.client_side:
                 # Stream's permission text for client-side calls, in scope 'app' (contract A1.6).
                 raise denied(app, principal.user_id or "", route.operation, "app")

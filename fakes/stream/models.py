@@ -7,9 +7,13 @@ models into Stream's JSON shapes.
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
+import heapq
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -103,6 +107,29 @@ class Channel:
     @property
     def cid(self) -> str:
         return f"{self.type}:{self.id}"
+
+    def add_member(self, user_id: str, now: datetime, role: str | None) -> Member:
+        """The user's membership, made if new; `role` (if given) becomes its channel role."""
+        member = self.members.get(user_id)
+        if member is None:
+            member = Member(
+                user_id=user_id,
+                created_at=now,
+                updated_at=now,
+                is_owner=user_id == self.created_by_id,
+            )
+            self.members[user_id] = member
+        if role is not None:
+            member.channel_role = role
+            member.is_moderator = role == "channel_moderator"
+            member.updated_at = now
+        return member
+
+
+def distinct_channel_id(member_ids: list[str]) -> str:
+    """Stream's member-based id: `!members-` + base64url(SHA-512/256(sorted ids))."""
+    digest = hashlib.new("sha512_256", ",".join(sorted(member_ids)).encode()).digest()
+    return "!members-" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 @dataclass
@@ -259,6 +286,61 @@ class Task:
     error: dict[str, Any] | None = None
 
 
+@dataclass
+class Segment:
+    """A list of users or channels a campaign can target (handlers/segments.py)."""
+
+    id: str
+    type: str  # "user" or "channel"
+    created_at: datetime
+    updated_at: datetime
+    name: str = ""
+    description: str = ""
+    filter: dict[str, Any] | None = None
+    all_users: bool = False
+    all_sender_channels: bool = False
+    # Targets added by id (user ids, or channel cids), with when each was added.
+    targets: dict[str, datetime] = field(default_factory=dict)
+
+
+# A campaign's statuses (handlers/campaigns.py documents the transitions).
+DRAFT, SCHEDULED, RUNNING, STOPPED, COMPLETED = (
+    "draft",
+    "scheduled",
+    "running",
+    "stopped",
+    "completed",
+)
+
+
+@dataclass
+class Campaign:
+    """A message template sent by one user to segments or users (handlers/campaigns.py)."""
+
+    id: str
+    sender_id: str
+    message_template: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    name: str = ""
+    description: str = ""
+    segment_ids: list[str] = field(default_factory=list)
+    user_ids: list[str] = field(default_factory=list)
+    create_channels: bool = False
+    channel_template: dict[str, Any] | None = None
+    skip_push: bool = False
+    skip_webhook: bool = False
+    status: str = DRAFT
+    scheduled_for: datetime | None = None
+    stop_at: datetime | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    channels_created: int = 0
+    # The messages it sent, and which one reached each user (its stats derive from both).
+    message_ids: list[str] = field(default_factory=list)
+    reached: dict[str, str] = field(default_factory=dict)
+
+
 def default_channel_type_config(name: str, now: datetime) -> dict[str, Any]:
     """The configuration Stream reports for a built-in channel type.
 
@@ -339,6 +421,21 @@ class AppState:
         self.files: dict[str, StoredFile] = {}
         self.imports: dict[str, dict[str, Any]] = {}
         self.push_providers: dict[tuple[str, str], dict[str, Any]] = {}
+        self.segments: dict[str, Segment] = {}
+        self.campaigns: dict[str, Campaign] = {}
+        # Work due at an instant of the fake's clock (a scheduled campaign), run by
+        # `run_due` before each request: (when, order, action).
+        self._timers: list[tuple[datetime, int, Callable[[], None]]] = []
+
+    def schedule(self, at: datetime, action: Callable[[], None]) -> None:
+        """Run `action` at the first request once the fake's clock has reached `at`."""
+        heapq.heappush(self._timers, (at, self.next_seq(), action))
+
+    def run_due(self) -> None:
+        """Run the scheduled actions whose time has come, earliest first."""
+        now = self.clock.now()
+        while self._timers and self._timers[0][0] <= now:
+            heapq.heappop(self._timers)[2]()
 
     def require_feature(self, channel_type: str, feature: str) -> None:
         """Code 19 unless the channel type has `feature` (reactions, replies, ...) on."""
@@ -397,6 +494,33 @@ class AppState:
         """The channel if it exists and is not deleted."""
         channel = self.channels.get(cid)
         return channel if channel is not None and channel.deleted_at is None else None
+
+    def create_channel(
+        self,
+        channel_type: str,
+        channel_id: str,
+        creator_id: str,
+        members: list[tuple[str, str | None]],
+        *,
+        distinct: bool = False,
+        custom: dict[str, Any] | None = None,
+    ) -> Channel:
+        """Store a new channel with its members (user id, channel role or None)."""
+        now = self.clock.now()
+        channel = Channel(
+            type=channel_type,
+            id=channel_id,
+            created_by_id=creator_id,
+            created_at=now,
+            updated_at=now,
+            seq=self.next_seq(),
+            distinct=distinct,
+            custom=custom or {},
+        )
+        for user_id, role in members:
+            channel.add_member(user_id, now, role)
+        self.channels[channel.cid] = channel
+        return channel
 
     def add_message(self, channel: Channel, message: Message) -> None:
         """Store a new message in `channel`; unless it is pending or ephemeral, `publish` it."""

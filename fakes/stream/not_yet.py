@@ -10,5 +10,5 @@ route ignores) is computed, and shown in docs/fake-stream.md's SDK table.
 from __future__ import annotations
 
 # One "StreamChat.<method>" or "Channel.<method>" per line while the fake does not
-# serve it; empty now: every method that calls the API is served or refused on purpose.
+# serve it; empty now: every method that calls the API is served.
 NOT_YET: frozenset[str] = frozenset()

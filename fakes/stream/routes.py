@@ -13,6 +13,7 @@ from typing import Any
 from .call import Call
 from .handlers import (
     app,
+    campaigns,
     channels,
     config,
     drafts,
@@ -24,9 +25,10 @@ from .handlers import (
     push,
     reactions,
     reads,
-    refusals,
     roles,
     search,
+    segments,
+    usage,
     users,
 )
 
@@ -44,8 +46,6 @@ class Route:
     # The top-level body fields the handler honours, declared where several SDK
     # methods share the route (coverage.py checks each method's fields against it).
     fields: frozenset[str] | None = None
-    # Set on the routes the fake deliberately refuses (handlers/refusals.py): why.
-    refusal: str | None = None
     # The body is multipart/form-data (file uploads), not JSON.
     multipart: bool = False
 
@@ -367,41 +367,40 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/check_push", "CheckPush", push.check_push),
     Route("POST", "/check_sqs", "CheckSQS", push.check_sqs),
     Route("POST", "/check_sns", "CheckSNS", push.check_sns),
-    # deliberately refused: campaigns, segments, team usage (handlers/refusals.py)
-    *(
-        Route(method, template, operation, refusals.refuse_campaigns, refusal=refusals.CAMPAIGNS)
-        for method, template, operation in (
-            ("POST", "/campaigns", "CreateCampaign"),
-            ("POST", "/campaigns/query", "QueryCampaigns"),
-            ("GET", "/campaigns/{id}", "GetCampaign"),
-            ("PUT", "/campaigns/{id}", "UpdateCampaign"),
-            ("DELETE", "/campaigns/{id}", "DeleteCampaign"),
-            ("POST", "/campaigns/{id}/start", "StartCampaign"),
-            ("POST", "/campaigns/{id}/stop", "StopCampaign"),
-            ("POST", "/campaigns/{id}/test", "TestCampaign"),
-        )
-    ),
-    *(
-        Route(method, template, operation, refusals.refuse_segments, refusal=refusals.SEGMENTS)
-        for method, template, operation in (
-            ("POST", "/segments", "CreateSegment"),
-            ("POST", "/segments/query", "QuerySegments"),
-            ("GET", "/segments/{id}", "GetSegment"),
-            ("PUT", "/segments/{id}", "UpdateSegment"),
-            ("DELETE", "/segments/{id}", "DeleteSegment"),
-            ("POST", "/segments/{id}/addtargets", "AddSegmentTargets"),
-            ("POST", "/segments/{id}/deletetargets", "DeleteSegmentTargets"),
-            ("POST", "/segments/{id}/targets/query", "QuerySegmentTargets"),
-            ("GET", "/segments/{id}/target/{target_id}", "SegmentTargetExists"),
-        )
+    # campaigns, segments, team usage statistics
+    Route("POST", "/campaigns", "CreateCampaign", campaigns.create_campaign),
+    Route("POST", "/campaigns/query", "QueryCampaigns", campaigns.query_campaigns),
+    Route("GET", "/campaigns/{id}", "GetCampaign", campaigns.get_campaign),
+    Route("PUT", "/campaigns/{id}", "UpdateCampaign", campaigns.update_campaign),
+    Route("DELETE", "/campaigns/{id}", "DeleteCampaign", campaigns.delete_campaign),
+    Route("POST", "/campaigns/{id}/start", "StartCampaign", campaigns.start_campaign),
+    Route("POST", "/campaigns/{id}/stop", "StopCampaign", campaigns.stop_campaign),
+    Route("POST", "/campaigns/{id}/test", "TestCampaign", campaigns.send_test),
+    Route("POST", "/segments", "CreateSegment", segments.create_segment),
+    Route("POST", "/segments/query", "QuerySegments", segments.query_segments),
+    Route("GET", "/segments/{id}", "GetSegment", segments.get_segment),
+    Route("PUT", "/segments/{id}", "UpdateSegment", segments.update_segment),
+    Route("DELETE", "/segments/{id}", "DeleteSegment", segments.delete_segment),
+    Route("POST", "/segments/{id}/addtargets", "AddSegmentTargets", segments.add_segment_targets),
+    Route(
+        "POST",
+        "/segments/{id}/deletetargets",
+        "DeleteSegmentTargets",
+        segments.delete_segment_targets,
     ),
     Route(
         "POST",
-        "/stats/team_usage",
-        "QueryTeamUsageStats",
-        refusals.refuse_team_usage,
-        refusal=refusals.TEAM_USAGE,
+        "/segments/{id}/targets/query",
+        "QuerySegmentTargets",
+        segments.query_segment_targets,
     ),
+    Route(
+        "GET",
+        "/segments/{id}/target/{target_id}",
+        "SegmentTargetExists",
+        segments.segment_target_exists,
+    ),
+    Route("POST", "/stats/team_usage", "QueryTeamUsageStats", usage.query_team_usage_stats),
     # roles
     Route("POST", "/roles", "CreateRole", roles.create_role),
     Route("GET", "/roles", "ListRoles", roles.list_roles),

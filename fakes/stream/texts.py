@@ -125,9 +125,6 @@ TASK_NOT_FOUND = 'Can\'t find task with id "{task_id}"'  # the live start (the S
 NOT_A_TIMESTAMP = "{path} is not an RFC 3339 timestamp"  # UNCONFIRMED
 USER_EXISTS = "user {user_id} already exists"  # UNCONFIRMED
 
-# Deliberate refusals (handlers/refusals.py). UNCONFIRMED text.
-FEATURE_NOT_AVAILABLE = "{feature} are not available in chatgate's fake Stream"
-
 # Drafts, reminders (handlers/drafts.py). UNCONFIRMED texts.
 DRAFT_NOT_FOUND = "draft of user {user_id} in channel {cid} does not exist"
 REMINDERS_DISABLED = "reminders are not enabled for channel {cid}"
@@ -152,3 +149,16 @@ WEBHOOK_NOT_LOOPBACK = (
     "webhook_url {url} is not a loopback URL: chatgate's fake only calls this machine"
 )
 WEBHOOK_EVENT_UNKNOWN = 'webhook_events: "{type}" is not an event the fake sends ({types})'
+
+# Segments and campaigns (handlers/segments.py, handlers/campaigns.py). UNCONFIRMED texts.
+SEGMENT_NOT_FOUND = 'segment "{id}" does not exist'
+CAMPAIGN_NOT_FOUND = 'campaign "{id}" does not exist'
+RECORD_EXISTS = '{kind} "{id}" already exists'
+RECORD_ID_INVALID = '{path} "{id}" invalid: 1 to 64 characters of "^[\\w-]*$"'
+CAMPAIGN_STATUS = 'campaign "{id}" cannot be {action} while it is {status}'
+CAMPAIGN_TARGETS = "either segment_ids or user_ids must be provided, not both"
+NOT_UPDATABLE = "{path} cannot be updated"
+AT_LEAST_ONE = "{path} must contain at least 1 item"
+
+# Team usage statistics (handlers/usage.py). UNCONFIRMED texts.
+DATE_FORMAT = "{path} must be a date in {layout} format"

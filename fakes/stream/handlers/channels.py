@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import copy
-import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +11,7 @@ from ..call import Call
 from ..clock import parse_stream_time, stream_time
 from ..errors import input_error, not_allowed, not_found
 from ..filters import compile_filter, parse_sort, sort_documents
-from ..models import CHANNEL_ROLES, AppState, Channel, Member
+from ..models import CHANNEL_ROLES, AppState, Channel, Member, distinct_channel_id
 from ..permissions import (
     act_as,
     acting_user,
@@ -57,12 +55,6 @@ UPDATE_CHANNEL_FIELDS = frozenset(
     }
 )
 MAX_FILTER_TAG = 255  # UNCONFIRMED bound
-
-
-def distinct_channel_id(member_ids: list[str]) -> str:
-    """Stream's member-based id: `!members-` + base64url(SHA-512/256(sorted ids))."""
-    digest = hashlib.new("sha512_256", ",".join(sorted(member_ids)).encode()).digest()
-    return "!members-" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 def missing_users_reason(missing: list[str], operation: str) -> str:
@@ -151,23 +143,6 @@ def _state_options(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _add_member(channel: Channel, user_id: str, now: datetime, role: str | None) -> Member:
-    member = channel.members.get(user_id)
-    if member is None:
-        member = Member(
-            user_id=user_id,
-            created_at=now,
-            updated_at=now,
-            is_owner=user_id == channel.created_by_id,
-        )
-        channel.members[user_id] = member
-    if role is not None:
-        member.channel_role = role
-        member.is_moderator = role == "channel_moderator"
-        member.updated_at = now
-    return member
-
-
 def get_or_create_channel(call: Call) -> dict[str, Any]:
     """POST /channels/{type}[/{id}]/query: GetOrCreateChannel / GetOrCreateDistinctChannel."""
     app = call.app
@@ -193,20 +168,9 @@ def get_or_create_channel(call: Call) -> dict[str, Any]:
         custom = _custom_data(data)
         # "involved" covers the creator too (UNCONFIRMED; the 2020 API auto-created it).
         _require_users(app, [*member_ids, creator], "create")
-        now = call.now
-        channel = Channel(
-            type=channel_type,
-            id=channel_id,
-            created_by_id=creator,
-            created_at=now,
-            updated_at=now,
-            seq=app.next_seq(),
-            distinct=distinct,
-            custom=custom,
+        channel = app.create_channel(
+            channel_type, channel_id, creator, entries, distinct=distinct, custom=custom
         )
-        for user_id, role in entries:
-            _add_member(channel, user_id, now, role)
-        app.channels[channel.cid] = channel
     else:
         require_channel_access(call, channel)
     # On an existing channel `data` is ignored: create is a get-or-create.
@@ -315,20 +279,20 @@ def update_channel(call: Call) -> dict[str, Any]:
     if custom is not None:
         channel.custom = custom
     for user_id, role in add:
-        _add_member(channel, user_id, now, role)
+        channel.add_member(user_id, now, role)
     for user_id in remove:
         channel.members.pop(user_id, None)
         channel.reads.pop(user_id, None)
     for user_id in promote:
-        _add_member(channel, user_id, now, "channel_moderator")
+        channel.add_member(user_id, now, "channel_moderator")
     for user_id in demote:
         if user_id in channel.members:
-            _add_member(channel, user_id, now, "channel_member")
+            channel.add_member(user_id, now, "channel_member")
     for user_id, role in roles:
-        _add_member(channel, user_id, now, role)
+        channel.add_member(user_id, now, role)
     for user_id in invites:
         if user_id not in channel.members:
-            _add_member(channel, user_id, now, None).invited = True
+            channel.add_member(user_id, now, None).invited = True
     if answer is not None:
         member, accepted = answer
         member.invite_accepted_at = now if accepted else None
@@ -641,17 +605,17 @@ def _batch_members(
     for user_id, role in entries:
         member = channel.members.get(user_id)
         if operation in ("addMembers", "inviteMembers") and member is None:
-            _add_member(channel, user_id, now, role).invited = operation == "inviteMembers"
+            channel.add_member(user_id, now, role).invited = operation == "inviteMembers"
         elif operation == "removeMembers":
             channel.members.pop(user_id, None)
             channel.reads.pop(user_id, None)
         elif operation == "addModerators":
-            _add_member(channel, user_id, now, "channel_moderator")
+            channel.add_member(user_id, now, "channel_moderator")
         elif member is None:
             continue
         elif operation in ("demoteModerators", "assignRoles"):
-            _add_member(
-                channel, user_id, now, role if operation == "assignRoles" else "channel_member"
+            channel.add_member(
+                user_id, now, role if operation == "assignRoles" else "channel_member"
             )
         elif operation in ("hide", "show"):
             (channel.hidden_for.add if operation == "hide" else channel.hidden_for.discard)(user_id)

@@ -10,9 +10,8 @@ from .. import render, texts
 from ..call import Call
 from ..clock import parse_stream_time, stream_time
 from ..errors import input_error, not_found
-from ..filters import compile_filter, parse_sort, sort_documents
 from ..models import AppState, Channel, Message
-from ..paging import decode_cursor, page
+from ..paging import query_page
 from ..permissions import acting_user
 from ..posting import check_content, custom_fields
 from ..validation import int_in_range, optional, required
@@ -77,29 +76,12 @@ def delete_draft(call: Call) -> dict[str, Any]:
     return {}
 
 
-def _query(
-    call: Call,
-    docs: list[tuple[dict[str, Any], Any]],
-    default_sort: list[tuple[str, int]],
-    max_limit: int,
-) -> tuple[list[Any], str | None, str | None]:
-    """Filter (`filter`), sort and page (`limit`, `next` / `prev`) documents."""
-    body = call.body
-    match = compile_filter(optional(body, "filter", dict) or {}, "filter")
-    limit = int_in_range(body.get("limit", max_limit), "limit", 1, max_limit)
-    cursor = optional(body, "next", str) or optional(body, "prev", str)
-    offset, sort = decode_cursor(cursor, "next") if cursor else (0, [])
-    sort = sort or parse_sort(body.get("sort")) or default_sort
-    ordered = [item for _, item in sort_documents([d for d in docs if match(d[0])], sort)]
-    return page(ordered, offset, limit, sort)
-
-
 def query_drafts(call: Call) -> dict[str, Any]:
     """POST /drafts/query (QueryDrafts): the user's drafts, newest first by default."""
     user_id = acting_user(call, call.body)
     drafts = [d for key, d in call.app.drafts.items() if key[0] == user_id]
     docs = [({**d, "parent_id": d.get("parent_id")}, d) for d in drafts]
-    chosen, following, previous = _query(call, docs, [("created_at", -1)], 25)
+    chosen, following, previous = query_page(call.body, docs, [("created_at", -1)], 25)
     return {"drafts": copy.deepcopy(chosen), "next": following, "prev": previous}
 
 
@@ -194,7 +176,7 @@ def query_reminders(call: Call) -> dict[str, Any]:
     app = call.app
     user_id = acting_user(call, call.body)
     docs = [(r, r) for (uid, _), r in app.reminders.items() if uid == user_id]
-    chosen, following, previous = _query(call, docs, [("remind_at", 1)], 100)
+    chosen, following, previous = query_page(call.body, docs, [("remind_at", 1)], 100)
     return {
         "reminders": [_reminder_body(app, r) for r in chosen],
         "next": following,
@@ -260,7 +242,7 @@ def query_threads(call: Call) -> dict[str, Any]:
             ],
         }
         docs.append((doc, thread))
-    chosen, following, previous = _query(call, docs, [("last_message_at", -1)], 25)
+    chosen, following, previous = query_page(call.body, docs, [("last_message_at", -1)], 25)
     return {"threads": chosen, "next": following, "prev": previous}
 
 
