@@ -22,7 +22,12 @@ from chatgate.http.answer import HttpAnswer, json_answer
 from chatgate.http.jsonbody import Undecodable, decode_json, find_unclean_text
 from chatgate.lifecycle import Lifecycle
 from chatgate.reference.sync.errors import SyncError
-from chatgate.reference.sync.model import DEFAULT_LIST_LIMIT, CreateConversation, Profile
+from chatgate.reference.sync.model import (
+    DEFAULT_LIST_LIMIT,
+    Conversation,
+    CreateConversation,
+    Profile,
+)
 from chatgate.reference.sync.service import ConversationService
 
 from . import errors
@@ -155,6 +160,18 @@ class ChatApi(Lifecycle):
         """The signed-in human: a valid bearer naming a user the backend knows (401)."""
         return self.service.authenticate(self.auth.user_id(headers.get("authorization")))
 
+    def _create(self, headers: dict[str, str], raw: bytes) -> Conversation:
+        """A create by the signed-in human: as `_user` then the service's create, but the
+        user is looked up with what the create reads (one round trip fewer); a 401 still
+        comes before a 400."""
+        subject = self.auth.user_id(headers.get("authorization"))
+        try:
+            request = self._create_request(raw)
+        except ApiError:
+            self.service.authenticate(subject)
+            raise
+        return self.service.create(subject, request, check_user=True)
+
     def _route(
         self, method: str, path: str, params: dict[str, str], headers: dict[str, str], raw: bytes
     ) -> HttpAnswer:
@@ -171,10 +188,9 @@ class ChatApi(Lifecycle):
             return _ok(token.to_json())
         if path == "/api/chat/conversations":
             self._allow(method, ("GET", "POST"), path)
-            user_id = self._user(headers)
             if method == "POST":
-                created = self.service.create(user_id, self._create_request(raw))
-                return _ok(created.to_json(), 201)
+                return _ok(self._create(headers, raw).to_json(), 201)
+            user_id = self._user(headers)
             listed = self.service.list(
                 user_id,
                 _profile(params),

@@ -190,23 +190,36 @@ class ConversationService(Steps):
                 self.call_stream(lambda batch=batch: self.stream.upsert_users(batch))
 
     # -- create --------------------------------------------------------------
-    def create(self, acting_user_id: str, request: CreateConversation) -> Conversation:
-        """Create (or return) the conversation; nothing is stored if Stream fails."""
-        _validate(request)
-        acting_user_id = as_uuid(acting_user_id, "the acting user id")
-        initiator_kind, participant_kind = _kinds(request)
-        participant_ids = list(
-            dict.fromkeys(as_uuid(p, "participant id") for p in request.participant_ids)
-        )
-        initiator = self.initiator(acting_user_id, request, initiator_kind)
-        membership = None
-        if request.company_id is not None:
-            membership = (as_uuid(request.company_id, "company_id"), acting_user_id)
+    def create(
+        self, acting_user_id: str, request: CreateConversation, *, check_user: bool = False
+    ) -> Conversation:
+        """Create (or return) the conversation; nothing is stored if Stream fails.
+
+        With `check_user`, `acting_user_id` is a verified bearer's subject, and the user
+        it names is checked as `authenticate` does, in the same round trip as the rest of
+        what is read; an unknown user is still told so before any other failure."""
+        try:
+            _validate(request)
+            acting_user_id = as_uuid(acting_user_id, "the acting user id")
+            initiator_kind, participant_kind = _kinds(request)
+            participant_ids = list(
+                dict.fromkeys(as_uuid(p, "participant id") for p in request.participant_ids)
+            )
+            initiator = self.initiator(acting_user_id, request, initiator_kind)
+            membership = None
+            if request.company_id is not None:
+                membership = (as_uuid(request.company_id, "company_id"), acting_user_id)
+        except SyncError:
+            if check_user:
+                self.authenticate(acting_user_id)
+            raise
         wanted = {participant_kind: participant_ids}
         wanted[initiator.kind] = [*wanted.get(initiator.kind, []), initiator.id]
         # Everything read before Stream is called, in one round trip.
         with self.database.connection() as conn:
-            looked = store.look_up(conn, wanted, membership)
+            looked = store.look_up(conn, wanted, membership, acting_user_id if check_user else None)
+        if looked.user_known is False:
+            raise errors.unknown_user()
         if membership is not None:
             self._check_role(looked.role)
         found = looked.found

@@ -63,20 +63,50 @@ class Lookup:
 
     role: str | None  # the acting user's role in the company asked about (None: no membership)
     found: dict[Kind, dict[str, Row]]  # per kind, `find`'s answer for the ids asked
+    user_known: bool | None  # whether the user asked about exists (None: not asked)
 
 
 def look_up(
-    conn: Connection, wanted: dict[Kind, list[str]], membership: tuple[str, str] | None
+    conn: Connection,
+    wanted: dict[Kind, list[str]],
+    membership: tuple[str, str] | None,
+    user_id: str | None = None,
 ) -> Lookup:
-    """The `(company_id, user_id)` membership role and the people `wanted`, in one round trip
-    (a pipeline: every query is sent before any answer is awaited)."""
-    with conn.pipeline():
-        role = _membership_query(conn, *membership) if membership else None
-        cursors = {kind: _find_query(conn, kind, ids) for kind, ids in wanted.items()}
-    return Lookup(
-        None if role is None else _role(role),
-        {kind: _by_id(cursor) for kind, cursor in cursors.items()},
-    )
+    """Whether `user_id` exists, the `(company_id, user_id)` membership role and the people
+    `wanted`, in one statement (one round trip, and a third of the client's work of the
+    same queries pipelined)."""
+    parts: list[str] = []
+    params: list[Any] = []
+    if user_id is not None:
+        parts.append(
+            "SELECT 'acting' AS part, NULL AS id, NULL AS name, NULL AS image"
+            " FROM users WHERE id = %s"
+        )
+        params.append(user_id)
+    if membership is not None:
+        parts.append(
+            "SELECT 'role' AS part, role AS id, NULL AS name, NULL AS image FROM company_members"
+            " WHERE company_id = %s AND user_id = %s"
+        )
+        params.extend(membership)
+    for kind, ids in wanted.items():
+        table, image = _TABLES[kind]
+        parts.append(
+            f"SELECT '{kind.value}' AS part, id::text AS id, name, {image} AS image"
+            f" FROM {table} WHERE id = ANY(%s)"
+        )
+        params.append(ids)
+    found: dict[Kind, dict[str, Row]] = {kind: {} for kind in wanted}
+    role, user_known = None, False
+    for row in conn.execute(" UNION ALL ".join(parts), params).fetchall():
+        part = row.pop("part")
+        if part == "acting":
+            user_known = True
+        elif part == "role":
+            role = row["id"]
+        else:
+            found[Kind(part)][row["id"]] = row
+    return Lookup(role, found, user_known if user_id is not None else None)
 
 
 def companies_run_by(conn: Connection, user_id: str) -> list[str]:
