@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
-from urllib.parse import unquote
 
 import aiohttp
 from aiohttp import FormData, hdrs, payload
@@ -24,12 +23,10 @@ from yarl import URL
 from chatgate.lifecycle import Lifecycle
 
 from ..dispatcher import FakeStream
-
-# One definition of the hosts for both transports: they intercept the same traffic.
-from .responses_adapter import _LOOPBACK, _METHODS, _STREAM_HOSTS, _base_pattern
+from .hosts import LOOPBACK, METHODS, Intercepted
 
 # Everything but loopback: the last rule, refusing what no other rule took.
-_NOT_LOOPBACK = re.compile("^(?!" + _LOOPBACK.pattern.removeprefix("^") + ")")
+_NOT_LOOPBACK = re.compile("^(?!" + LOOPBACK.pattern.removeprefix("^") + ")")
 _NEEDS_STREAM_WRITER = "stream_writer" in inspect.signature(aiohttp.ClientResponse).parameters
 
 
@@ -98,7 +95,7 @@ class AiohttpTransport(Lifecycle):
 
     def __init__(self, fake: FakeStream, base_urls: Iterable[str] = ()) -> None:
         self.fake = fake
-        self._patterns = [_base_pattern(url) for url in base_urls]
+        self._hosts = Intercepted(base_urls)
         # Not aioresponses' `passthrough` prefixes: they are checked before any rule, so
         # a loopback base URL could not be intercepted (`responses` checks its rules
         # first). Instead unmatched requests pass through, and the last rules refuse
@@ -106,17 +103,11 @@ class AiohttpTransport(Lifecycle):
         self._mock = aioresponses(passthrough_unmatched=True)
 
     async def _callback(self, method: str, url: URL, **kwargs: Any) -> CallbackResult:
-        path = url.raw_path
-        for pattern in self._patterns:
-            found = pattern.match(str(url))
-            if found:
-                path = found.group("path") or "/"
-                break
         body, headers = await _encode_body(
             kwargs.get("data"), kwargs.get("json"), kwargs.get("headers") or {}
         )
-        # ASGI servers hand over the percent-decoded path; do the same here.
-        response = self.fake.dispatch(method, unquote(path), url.raw_query_string, headers, body)
+        path = self._hosts.path_of(str(url), url.raw_path)
+        response = self.fake.dispatch(method, path, url.raw_query_string, headers, body)
         if response.delay_s:
             # An injected latency fault, not synchronisation. Awaited, so the loop runs on;
             # a request timeout shorter than it ends the wait with TimeoutError, as
@@ -148,9 +139,9 @@ class AiohttpTransport(Lifecycle):
 
     def start(self) -> AiohttpTransport:
         self._mock.start()  # start() empties the rules: add them after it
-        for method in _METHODS:
+        for method in METHODS:
             serve = partial(self._callback, method)
-            for pattern in [*self._patterns, _STREAM_HOSTS]:
+            for pattern in self._hosts.patterns:
                 self._mock.add(pattern, method, callback=serve, repeat=True)
         # A rule matches one method: refuse every standard one (HEAD, OPTIONS, ...
         # too), or a method the fake does not serve would pass through to Stream.

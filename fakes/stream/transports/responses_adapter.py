@@ -1,17 +1,12 @@
-"""In-process transport: the sync SDK's `requests` calls go to the dispatcher.
-
-Stream's own hosts (`*.stream-io-api.com`) are intercepted too, so code that
-builds `StreamChat(key, secret)` without a base URL can never reach the real
-service from a test; loopback traffic passes through untouched.
-"""
+"""In-process transport: the sync SDK's `requests` calls go to the dispatcher
+(which hosts: hosts.py)."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 import responses
@@ -19,15 +14,7 @@ import responses
 from chatgate.lifecycle import Lifecycle
 
 from ..dispatcher import FakeStream
-
-_STREAM_HOSTS = re.compile(r"^https?://([\w-]+\.)*stream-io-api\.com(:\d+)?(?P<path>/.*)?$")
-_LOOPBACK = re.compile(r"^https?://(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?/")
-_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-
-
-def _base_pattern(base_url: str) -> re.Pattern[str]:
-    base = base_url.rstrip("/")
-    return re.compile("^" + re.escape(base) + r"(?P<path>/[^?]*)?(\?.*)?$")
+from .hosts import LOOPBACK, METHODS, Intercepted
 
 
 class ResponsesTransport(Lifecycle):
@@ -35,28 +22,22 @@ class ResponsesTransport(Lifecycle):
 
     def __init__(self, fake: FakeStream, base_urls: Iterable[str] = ()) -> None:
         self.fake = fake
-        self._patterns = [_base_pattern(url) for url in base_urls]
+        self._hosts = Intercepted(base_urls)
         self._mock = responses.RequestsMock(assert_all_requests_are_fired=False)
-        for method in _METHODS:
-            for pattern in [*self._patterns, _STREAM_HOSTS]:
+        for method in METHODS:
+            for pattern in self._hosts.patterns:
                 self._mock.add_callback(
                     method, pattern, callback=self._callback, content_type="application/json"
                 )
-        self._mock.add_passthru(_LOOPBACK)
+        self._mock.add_passthru(LOOPBACK)
 
     def _callback(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
         url = request.url or ""
         parts = urlsplit(url)
-        path = parts.path
-        for pattern in self._patterns:
-            found = pattern.match(url)
-            if found:
-                path = found.group("path") or "/"
-                break
         body: Any = request.body
-        # ASGI servers hand over the percent-decoded path; do the same here.
+        path = self._hosts.path_of(url, parts.path)
         response = self.fake.dispatch(
-            request.method or "GET", unquote(path), parts.query, dict(request.headers), body
+            request.method or "GET", path, parts.query, dict(request.headers), body
         )
         if response.delay_s:
             time.sleep(response.delay_s)  # an injected latency fault, not synchronisation
