@@ -19,12 +19,6 @@ from tests.test_fake_stream_sdk_ops import PNG, Api, Receiver
 
 CID = "messaging:c1"
 FROZEN_TEXT = "Message was not sent: the channel is frozen"
-# Channel state (GetOrCreateChannel, QueryChannels) is answered by handlers/channels.py,
-# which does not pass the caller to render.channel_state yet.
-NEEDS_VIEWER_IN_CHANNELS = pytest.mark.xfail(
-    strict=True,
-    reason="channels.py must pass viewer=render.viewer_of(call) to render.channel_state",
-)
 
 
 @pytest.fixture(params=["in-process", "standalone"])
@@ -51,6 +45,13 @@ def _seeded(api: Api) -> Api:
 
 def _c1(client: StreamChat) -> Any:
     return client.channel("messaging", "c1", {"created_by_id": "sat"})
+
+
+def _state_as(api: Api, user_id: str) -> dict[str, Any]:
+    """Channel c1's state as `user_id` opens it with their own token (so naming no
+    creator: a user token may only create as itself)."""
+    with api.as_user(user_id):
+        return api(lambda c: c.channel("messaging", "c1").query())
 
 
 def _send(api: Api, text: str, user_id: str = "amr", **message: Any) -> dict[str, Any]:
@@ -215,6 +216,19 @@ def test_reactions_off_by_channel_override_refuse_a_reaction(chat: Api) -> None:
     )
 
 
+def test_a_blocklist_set_by_channel_override_blocks_a_message_there_only(chat: Api) -> None:
+    chat(lambda c: c.create_blocklist(name="Foo", words=["heck"]))
+    _override(chat, blocklist="Foo", blocklist_behavior="block")
+    blocked = _send(chat, "heck")
+    assert (blocked["type"], blocked["text"]) == (
+        "error",
+        "Message was blocked by moderation policies",
+    )
+    chat(lambda c: c.channel("messaging", "c2", {"members": ["amr"]}).create("amr"))
+    other = chat(lambda c: c.channel("messaging", "c2").send_message({"text": "heck"}, "amr"))
+    assert other["message"]["type"] == "regular"
+
+
 def test_the_channel_config_reports_its_overrides_over_the_type(chat: Api) -> None:
     channel = _override(chat, max_message_length=5, name="not overridable")
     assert channel["config"]["max_message_length"] == 5
@@ -289,14 +303,12 @@ def test_search_leaves_out_a_message_deleted_for_me_for_that_user_only(chat: Api
     assert _search(chat, "findable", "lolo") == [mid]
 
 
-@NEEDS_VIEWER_IN_CHANNELS
 def test_channel_state_shows_a_message_deleted_for_me_as_deleted_to_that_user(
     chat: Api,
 ) -> None:
     mid = _send(chat, "keep for others", "lolo")["id"]
     _delete_for_me(chat, mid, "amr")
-    with chat.as_user("amr"):
-        state = chat(lambda c: _c1(c).query())
+    state = _state_as(chat, "amr")
     assert [m["type"] for m in state["messages"] if m["id"] == mid] == ["deleted"]
 
 
@@ -325,12 +337,10 @@ def test_get_message_of_another_users_shadowed_message_is_not_found(chat: Api) -
     assert _get(chat, mid, "amr")["shadowed"] is True
 
 
-@NEEDS_VIEWER_IN_CHANNELS
 def test_channel_state_hides_a_shadowed_message_from_other_users(chat: Api) -> None:
     _shadowed_message(chat)
-    with chat.as_user("lolo"):
-        state = chat(lambda c: _c1(c).query())
-    assert state["messages"] == []
+    assert _state_as(chat, "lolo")["messages"] == []
+    assert [m["text"] for m in _state_as(chat, "amr")["messages"]] == ["shadowed words"]
 
 
 # -- own reactions, deleted replies, member flags, pins -------------------------------------
@@ -401,6 +411,15 @@ def receiver(chat: Api) -> Iterator[Receiver]:
     endpoint.close()
 
 
+@pytest.fixture
+def frozen_clock(chat: Api) -> Iterator[None]:
+    """The fake's clock stopped: every change of the test happens at one instant, so
+    timestamps cannot tell a new reaction or membership from an earlier one."""
+    chat.fake.clock.freeze()
+    yield
+    chat.fake.clock.unfreeze()
+
+
 def _events(api: Api, receiver: Receiver, action: Any, *kinds: str) -> list[dict[str, Any]]:
     """The events of `kinds` that `action` makes (webhooks on for those kinds only)."""
     api(lambda c: c.update_app_settings(webhook_url=receiver.url, webhook_events=list(kinds)))
@@ -458,6 +477,7 @@ def test_a_truncate_with_a_message_fires_message_new(chat: Api, receiver: Receiv
     assert [(e["type"], e["message"]["text"]) for e in events] == [("message.new", "cleared")]
 
 
+@pytest.mark.usefixtures("frozen_clock")
 def test_re_sending_a_reaction_fires_reaction_updated(chat: Api, receiver: Receiver) -> None:
     mid = _send(chat, "react")["id"]
     chat(lambda c: _c1(c).send_reaction(mid, {"type": "like"}, "lolo"))
@@ -471,6 +491,7 @@ def test_re_sending_a_reaction_fires_reaction_updated(chat: Api, receiver: Recei
     assert [(e["type"], e["reaction"]["score"]) for e in events] == [("reaction.updated", 3)]
 
 
+@pytest.mark.usefixtures("frozen_clock")
 def test_a_reaction_replacing_another_with_enforce_unique_fires_reaction_updated(
     chat: Api, receiver: Receiver
 ) -> None:
@@ -491,6 +512,7 @@ def test_a_reaction_replacing_another_with_enforce_unique_fires_reaction_updated
     assert [(e["type"], e["reaction"]["type"]) for e in events] == [("reaction.updated", "love")]
 
 
+@pytest.mark.usefixtures("frozen_clock")
 def test_a_first_reaction_fires_reaction_new(chat: Api, receiver: Receiver) -> None:
     mid = _send(chat, "react")["id"]
     events = _events(
@@ -525,6 +547,20 @@ def test_adding_members_fires_member_added_for_new_members_only(
         "member.added",
     )
     assert [e["member"]["user_id"] for e in events] == ["stranger"]
+
+
+@pytest.mark.usefixtures("frozen_clock")
+def test_re_adding_a_member_added_at_the_same_instant_fires_no_member_added(
+    chat: Api, receiver: Receiver
+) -> None:
+    chat(lambda c: _c1(c).add_members(["stranger"]))
+    events = _events(
+        chat,
+        receiver,
+        lambda: chat(lambda c: _c1(c).add_members(["stranger"])),
+        "member.added",
+    )
+    assert events == []
 
 
 def test_delete_for_me_fires_message_deleted_marked_deleted_for_me(

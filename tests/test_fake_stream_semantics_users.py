@@ -8,8 +8,6 @@ from typing import Any
 
 import pytest
 
-from chatgate.fakes.stream import blocks
-from chatgate.fakes.stream.errors import StreamError
 from chatgate.fakes.stream.inprocess import InProcessStream
 from chatgate.fakes.stream.ratelimits import RateLimits, platform_of
 from chatgate.fakes.stream.server import FakeStreamServer
@@ -61,6 +59,21 @@ def test_messages_added_to_a_muted_channel_do_not_count_as_unread(chat: Api) -> 
     _send(chat, "while muted")
     assert _unread(chat, "amr") == 1
     assert _unread(chat, "lolo") == 2
+
+
+def test_channel_state_reads_every_member_with_the_stored_unread_count(chat: Api) -> None:
+    def reads() -> dict[str, tuple[int, str | None]]:
+        state = chat(lambda c: c.channel("messaging", "c1", {"created_by_id": "sat"}).query())
+        return {
+            r["user"]["id"]: (r["unread_messages"], r.get("last_read_message_id"))
+            for r in state["read"]
+        }
+
+    assert reads() == {"sat": (0, None), "amr": (0, None), "lolo": (0, None)}
+    _send(chat, "before the mute")
+    chat(lambda c: _c1(c).mute("amr"))
+    last = _send(chat, "while muted")["id"]
+    assert reads() == {"sat": (0, last), "amr": (1, None), "lolo": (2, None)}
 
 
 def test_a_soft_deleted_message_no_longer_counts_as_unread(chat: Api) -> None:
@@ -160,6 +173,20 @@ def test_disable_permissions_checks_lets_a_non_member_read_a_channel(chat: Api) 
         assert stranger(lambda c: _c1(c).query())["channel"]["cid"] == "messaging:c1"
 
 
+def test_disable_permissions_checks_lets_a_user_edit_another_users_message(chat: Api) -> None:
+    mid = _send(chat, "by sat")["id"]
+    edit = {"set": {"text": "by amr"}}
+    with chat.as_user("amr") as amr:
+        refused = amr.fails(lambda c: c.update_message_partial(mid, edit, "amr"))
+    assert error_body(refused) == stream_error(
+        "UpdateMessagePartial", 17, 403, "user amr cannot update a message of user sat"
+    )
+    chat(lambda c: c.update_app_settings(disable_permissions_checks=True))
+    with chat.as_user("amr") as amr:
+        edited = amr(lambda c: c.update_message_partial(mid, edit, "amr"))["message"]
+    assert (edited["text"], edited["user"]["id"]) == ("by amr", "sat")
+
+
 def test_unique_usernames_refuse_a_duplicate_name_on_upsert(chat: Api) -> None:
     chat(lambda c: c.update_app_settings(enforce_unique_usernames="app"))
     chat(lambda c: c.upsert_user({"id": "amr", "name": "Amr"}))
@@ -245,25 +272,45 @@ def test_query_banned_users_lists_expired_bans_unless_excluded(chat: Api) -> Non
 
 def test_a_blocked_user_cannot_send_to_the_blocker_in_a_one_to_one_channel(chat: Api) -> None:
     dm = chat(lambda c: c.channel("messaging", None, {"members": ["amr", "lolo"]}).create("amr"))
+    dm_id = dm["channel"]["id"]
     chat(lambda c: c.block_user("lolo", "amr"))
-    state = chat.state
-    channel = state.channels[dm["channel"]["cid"]]
-    with pytest.raises(StreamError) as refused:
-        blocks.refuse_blocked_send(state, "lolo", channel)
-    assert (refused.value.code, refused.value.reason) == (
-        17,
-        "user lolo cannot send messages to user amr, who blocked them",
+    refused = chat.fails(
+        lambda c: c.channel("messaging", dm_id).send_message({"text": "hi"}, "lolo")
     )
-    blocks.refuse_blocked_send(state, "amr", channel)  # the blocker still may
-    blocks.refuse_blocked_send(state, "lolo", state.channels["messaging:c1"])  # not 1:1
+    assert error_body(refused) == stream_error(
+        "SendMessage", 17, 403, "user lolo cannot send messages to user amr, who blocked them"
+    )
+    dm_channel = {"created_by_id": "amr"}
+    assert chat(lambda c: c.channel("messaging", dm_id, dm_channel).query())["messages"] == []
+    # The blocker still may, and the blocked user may still write in group channels.
+    chat(lambda c: c.channel("messaging", dm_id).send_message({"text": "yo"}, "amr"))
+    _send(chat, "in the group", user_id="lolo")
 
 
 def test_a_blocked_user_cannot_add_the_blocker_to_a_channel(chat: Api) -> None:
+    chat(lambda c: c.channel("messaging", "c2", {"members": ["lolo"]}).create("lolo"))
     chat(lambda c: c.block_user("lolo", "amr"))
-    with pytest.raises(StreamError) as refused:
-        blocks.refuse_blocked_add(chat.state, "lolo", ["sat", "amr"])
-    assert refused.value.reason == "user lolo cannot add user amr to a channel, who blocked them"
-    blocks.refuse_blocked_add(chat.state, "amr", ["lolo"])
+    refused = chat.fails(
+        lambda c: c.channel("messaging", "c2").add_members(["sat", "amr"], user_id="lolo")
+    )
+    assert error_body(refused) == stream_error(
+        "UpdateChannel", 17, 403, "user lolo cannot add user amr to a channel, who blocked them"
+    )
+    members = chat(lambda c: c.channel("messaging", "c2").query_members({}))
+    assert [m["user_id"] for m in members] == ["lolo"]
+    # The blocker still may add the user they blocked.
+    chat(lambda c: _c1(c).remove_members(["lolo"]))
+    chat(lambda c: _c1(c).add_members(["lolo"], user_id="amr"))
+
+
+def test_a_blocked_user_cannot_create_a_channel_with_the_blocker(chat: Api) -> None:
+    chat(lambda c: c.block_user("lolo", "amr"))
+    refused = chat.fails(
+        lambda c: c.channel("messaging", "c2", {"members": ["lolo", "amr"]}).create("lolo")
+    )
+    reason = "user lolo cannot add user amr to a channel, who blocked them"
+    assert error_body(refused) == stream_error("GetOrCreateChannel", 17, 403, reason)
+    assert "messaging:c2" not in chat.state.channels
 
 
 # -- rate limits ------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,11 @@ class Call:
     origin: str = DEFAULT_BASE_URL
     # Set by the dispatcher once the handler has run: it created a channel (webhooks).
     created_channel: bool = False
+    # Set by handlers for their webhook events: the users an UpdateChannel made members
+    # (member.added), and whether a SendReaction changed a reaction the user already had
+    # (reaction.updated rather than reaction.new).
+    added_members: list[str] = field(default_factory=list)
+    updated_reaction: bool = False
 
     @property
     def now(self) -> datetime:

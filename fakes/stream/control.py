@@ -78,7 +78,7 @@ def dump_app(app: AppState) -> dict[str, Any]:
             "channels": [
                 {
                     **render.channel(app, c),
-                    "members": [render.member(app, m) for m in c.members.values()],
+                    "members": [render.member(app, m, c.cid) for m in c.members.values()],
                     "messages": [
                         render.message(app, app.messages[mid], show_deleted=True)
                         for mid in c.message_ids

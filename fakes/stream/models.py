@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from . import texts
+from .channel_config import config_for
 from .clock import Clock, IdGenerator
-from .errors import ErrorCode, StreamError
 from .propagation import Propagation
 
 # Stream's built-in roles (contract §5.6): user-level, then channel-level.
@@ -79,7 +78,6 @@ class Member:
 @dataclass
 class Read:
     last_read: datetime
-    unread_messages: int = 0
     last_read_message_id: str | None = None
     last_delivered_at: datetime | None = None
     last_delivered_message_id: str | None = None
@@ -437,18 +435,10 @@ class AppState:
         while self._timers and self._timers[0][0] <= now:
             heapq.heappop(self._timers)[2]()
 
-    def require_feature(self, channel_type: str, feature: str) -> None:
-        """Code 19 unless the channel type has `feature` (reactions, replies, ...) on."""
-        if not self.channel_types.get(channel_type, {}).get(feature, True):
-            raise StreamError(
-                ErrorCode.CHANNEL_FEATURE_NOT_SUPPORTED,
-                texts.CHANNEL_FEATURE_DISABLED.format(feature=feature, channel_type=channel_type),
-            )
-
-    def blocked_by(self, channel_type: str, text: str) -> str | None:
-        """The channel type's blocklist behaviour (`flag` or `block`) if `text` hits its
-        blocklist, else None."""
-        config = self.channel_types.get(channel_type, {})
+    def blocked_by(self, channel: Channel, text: str) -> str | None:
+        """The channel's blocklist behaviour (`flag` or `block`) if `text` hits the
+        blocklist of its config (type, or config_overrides), else None."""
+        config = config_for(self, channel)
         blocklist = self.blocklists.get(config.get("blocklist") or "")
         if blocklist is None or not text or not blocklist.matches(text):
             return None
@@ -541,30 +531,27 @@ class AppState:
 
     def publish(self, channel: Channel, message: Message) -> None:
         """Make a stored message visible to everyone: a reply counts in its parent's
-        thread, and a message shown in the channel shows a hidden channel again and
-        counts as unread."""
+        thread (its parent's author and the replier take part in it), a message shown in
+        the channel updates it, and a hidden channel shows again. The author has read up
+        to it; for others it is unread (unread.py counts it)."""
         message.pending = False
         channel.hidden_for.clear()
         parent = self.messages.get(message.parent_id) if message.parent_id else None
         if parent is not None:
             parent.reply_count += 1
-            self._count_thread_unread(parent, message)
+            reads = self.thread_reads.setdefault(parent.id, {})
+            reads.setdefault(parent.user_id, Read(last_read=parent.created_at))
+            self._read_by_author(reads, message)
         if parent is None or message.show_in_channel:
-            self._count_unread(channel, message)
+            channel.last_message_at = channel.updated_at = message.created_at
+            self._read_by_author(channel.reads, message)
 
-    def _count_thread_unread(self, parent: Message, reply: Message) -> None:
-        """The parent's author and every replier take part in a thread; a reply is
-        unread for the others and reads the thread for its author."""
-        reads = self.thread_reads.setdefault(parent.id, {})
-        reads.setdefault(parent.user_id, Read(last_read=parent.created_at))
-        reads.setdefault(reply.user_id, Read(last_read=reply.created_at))
-        for user_id, read in reads.items():
-            if user_id == reply.user_id:
-                read.last_read = reply.created_at
-                read.unread_messages = 0
-                read.last_read_message_id = reply.id
-            else:
-                read.unread_messages += 1
+    @staticmethod
+    def _read_by_author(reads: dict[str, Read], message: Message) -> None:
+        """Sending a message reads up to it for its author."""
+        read = reads.setdefault(message.user_id, Read(last_read=message.created_at))
+        read.last_read = message.created_at
+        read.last_read_message_id = message.id
 
     def record_version(self, message: Message, updated_by_id: str | None) -> None:
         """Keep the message as it is now in its history, before an update changes it."""
@@ -578,19 +565,6 @@ class AppState:
                 updated_by_id,
             )
         )
-
-    def _count_unread(self, channel: Channel, message: Message) -> None:
-        now = message.created_at
-        channel.last_message_at = now
-        channel.updated_at = now
-        for uid in channel.members:
-            read = channel.reads.setdefault(uid, Read(last_read=channel.created_at))
-            if uid == message.user_id:
-                read.last_read = now
-                read.unread_messages = 0
-                read.last_read_message_id = message.id
-            else:
-                read.unread_messages += 1
 
     def new_task(self, result: dict[str, Any]) -> Task:
         """Record an async task; the fake completes it at once (moto's immediate progression)."""

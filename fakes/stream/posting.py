@@ -9,7 +9,7 @@ import copy
 import dataclasses
 from typing import Any
 
-from . import texts
+from . import blocks, texts
 from .call import Call
 from .channel_config import config_for, require_feature
 from .errors import ErrorCode, StreamError, input_error, not_allowed
@@ -122,6 +122,7 @@ def post_message(
     if ban is not None and not ban.shadow and not call.principal.server:
         # A shadow ban still lets the user post (the message is `shadowed`).
         raise not_allowed(texts.BANNED_FROM_SENDING)
+    blocks.refuse_blocked_send(app, author, channel)
     check_content(app, channel, raw)
     message_id = optional(raw, "id", str, "message.id")
     if message_id is not None:
@@ -160,7 +161,7 @@ def post_message(
     if _giphy_query(app, channel, record.text) is not None:
         record.type, record.command = "ephemeral", "giphy"
         record.attachments = [giphy_attachment(record)]
-    behavior = app.blocked_by(channel.type, record.text)
+    behavior = app.blocked_by(channel, record.text)
     if behavior == "block":
         # Not stored: the sender gets an error message back (UNCONFIRMED shape and text).
         return error_message(record, texts.MESSAGE_BLOCKED)

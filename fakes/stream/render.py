@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from . import unread
 from .call import Call
 from .channel_config import config_for
 from .clock import stream_time
-from .models import AppState, Channel, Member, Message, Reaction, Read, Role, Task, User
+from .models import AppState, Channel, Member, Message, Reaction, Role, Task, User
 
 
 def viewer_of(call: Call) -> str | None:
@@ -288,19 +289,25 @@ def channel_state(
         "messages": [message(app, m, viewer=viewer) for m in latest],
         "pinned_messages": [message(app, m, viewer=viewer) for m in pinned],
         "threads": [],
-        "read": [_read(app, uid, read) for uid, read in record.reads.items()],
+        "read": [_read(app, record, uid) for uid in record.members],
         "watcher_count": 0,
         "watchers": [],
     }
 
 
-def _read(app: AppState, user_id: str, record: Read) -> dict[str, Any]:
-    """A member's read state; the message ids and delivery only once they are known."""
+def _read(app: AppState, channel: Channel, user_id: str) -> dict[str, Any]:
+    """A member's read state (read from when they joined until they read or send), its
+    unread count from the stored messages; the message ids and delivery once known."""
+    record = channel.reads.get(user_id)
     body: dict[str, Any] = {
         "user": user_ref(app, user_id),
-        "last_read": stream_time(record.last_read),
-        "unread_messages": record.unread_messages,
+        "last_read": stream_time(
+            record.last_read if record is not None else channel.members[user_id].created_at
+        ),
+        "unread_messages": unread.unread_for(app, user_id, channel),
     }
+    if record is None:
+        return body
     if record.last_read_message_id:
         body["last_read_message_id"] = record.last_read_message_id
     if record.last_delivered_message_id:

@@ -13,7 +13,8 @@ channels do not increase the unread messages count"). A channel counts the
 messages shown in it (top-level or `show_in_channel`) and not before a
 truncation; a thread counts its replies.
 
-Marks are the only stored read state: `mark_read` and `mark_unread` move them.
+Marks are the only stored read state: sending a message moves its author's
+(`AppState.publish`), `mark_read` and `mark_unread` move anyone's.
 """
 
 from __future__ import annotations

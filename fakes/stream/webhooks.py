@@ -113,12 +113,11 @@ def _pending(call: Call, message: dict[str, Any]) -> bool:
 
 def _reaction_event(kind: str) -> Callable[[Call, dict[str, Any]], list[dict[str, Any]]]:
     """reaction.new / reaction.deleted; a sent reaction that changed one the user had
-    (a re-send, or enforce_unique) is reaction.updated: its creation time is older.
-    With the fake's clock frozen, a re-send in the same instant reads as reaction.new."""
+    (a re-send, or enforce_unique) is reaction.updated."""
 
     def build(call: Call, answer: dict[str, Any]) -> list[dict[str, Any]]:
         reaction = answer["reaction"]
-        updated = kind == "reaction.new" and reaction["created_at"] != reaction["updated_at"]
+        updated = kind == "reaction.new" and call.updated_reaction
         events = _message_event("reaction.updated" if updated else kind, call, answer)
         for item in events:
             item.update(reaction=reaction, user=reaction.get("user"))
@@ -144,24 +143,17 @@ def _channel_event(kind: str) -> Callable[[Call, dict[str, Any]], list[dict[str,
 
 
 def _member_events(call: Call, channel: dict[str, Any]) -> list[dict[str, Any]]:
-    """member.added for the request's add_members who were not members before (their
-    membership began with this update: its time is the channel's update time; with the
-    fake's clock frozen, an earlier member added in the same instant counts too), and
-    member.removed for its remove_members."""
-    record = call.app.channels.get(channel["cid"])
-    events = []
-    for key, kind in (("add_members", "member.added"), ("remove_members", "member.removed")):
-        for item in call.body.get(key) or []:
-            user_id = item.get("user_id") if isinstance(item, dict) else item
-            member = record.members.get(user_id) if record is not None else None
-            if kind == "member.added" and (
-                record is None or member is None or member.created_at != record.updated_at
-            ):
-                continue
-            events.append(
-                {"type": kind, **_channel_fields(channel), "member": {"user_id": user_id}}
-            )
-    return events
+    """member.added for the users the update made members (not those who already were),
+    and member.removed for its remove_members."""
+    removed = [
+        item.get("user_id") if isinstance(item, dict) else item
+        for item in call.body.get("remove_members") or []
+    ]
+    return [
+        {"type": kind, **_channel_fields(channel), "member": {"user_id": user_id}}
+        for kind, user_ids in (("member.added", call.added_members), ("member.removed", removed))
+        for user_id in user_ids
+    ]
 
 
 def _image_action(call: Call) -> str | None:

@@ -6,7 +6,7 @@ import copy
 from datetime import datetime
 from typing import Any
 
-from .. import render, texts
+from .. import blocks, render, texts, unread
 from ..call import Call
 from ..clock import parse_stream_time, stream_time
 from ..errors import input_error, not_allowed, not_found
@@ -168,13 +168,14 @@ def get_or_create_channel(call: Call) -> dict[str, Any]:
         custom = _custom_data(data)
         # "involved" covers the creator too (UNCONFIRMED; the 2020 API auto-created it).
         _require_users(app, [*member_ids, creator], "create")
+        blocks.refuse_blocked_add(app, creator, member_ids)
         channel = app.create_channel(
             channel_type, channel_id, creator, entries, distinct=distinct, custom=custom
         )
     else:
         require_channel_access(call, channel)
     # On an existing channel `data` is ignored: create is a get-or-create.
-    state = render.channel_state(app, channel, **options)
+    state = render.channel_state(app, channel, viewer=render.viewer_of(call), **options)
     _add_membership(call, channel, state)
     return state
 
@@ -183,7 +184,7 @@ def _add_membership(call: Call, channel: Channel, state: dict[str, Any]) -> None
     """Client-side answers carry the caller's own member object as `membership`."""
     member = channel.members.get(call.principal.user_id or "")
     if member is not None:
-        state["membership"] = render.member(call.app, member)
+        state["membership"] = render.member(call.app, member, channel.cid)
 
 
 def query_channels(call: Call) -> dict[str, Any]:
@@ -226,7 +227,11 @@ def query_channels(call: Call) -> dict[str, Any]:
     states = []
     for _, channel in page:
         state = render.channel_state(
-            app, channel, message_limit=message_limit, member_limit=member_limit
+            app,
+            channel,
+            message_limit=message_limit,
+            member_limit=member_limit,
+            viewer=render.viewer_of(call),
         )
         _add_membership(call, channel, state)
         states.append(state)
@@ -264,6 +269,8 @@ def update_channel(call: Call) -> dict[str, Any]:
     if invites and channel.distinct:
         raise not_allowed(texts.DISTINCT_INVITE)
     _require_users(app, [uid for uid, _ in add] + promote + invites, "update")
+    adder = call.principal.user_id or optional(body, "user_id", str)
+    blocks.refuse_blocked_add(app, adder, [uid for uid, _ in add] + invites)
     answer = _invite_answer(call, channel)
     for user_id, role in roles:
         if user_id not in channel.members:
@@ -278,6 +285,7 @@ def update_channel(call: Call) -> dict[str, Any]:
     message = post_message(call, channel, message_raw) if message_raw is not None else None
     if custom is not None:
         channel.custom = custom
+    call.added_members = [uid for uid, _ in add if uid not in channel.members]
     for user_id, role in add:
         channel.add_member(user_id, now, role)
     for user_id in remove:
@@ -304,7 +312,7 @@ def update_channel(call: Call) -> dict[str, Any]:
     channel.updated_at = now
     response: dict[str, Any] = {
         "channel": render.channel(app, channel),
-        "members": [render.member(app, m) for m in channel.members.values()],
+        "members": [render.member(app, m, channel.cid) for m in channel.members.values()],
     }
     if message is not None:
         response["message"] = render.message(app, message)
@@ -364,7 +372,7 @@ def update_channel_partial(call: Call) -> dict[str, Any]:
     channel.updated_at = call.now
     return {
         "channel": render.channel(app, channel),
-        "members": [render.member(app, m) for m in channel.members.values()],
+        "members": [render.member(app, m, channel.cid) for m in channel.members.values()],
     }
 
 
@@ -389,8 +397,6 @@ def truncate_channel(call: Call) -> dict[str, Any]:
             message.deleted_at = message.deleted_at or now
     channel.truncated_at = cutoff
     channel.updated_at = now
-    for read in channel.reads.values():
-        read.unread_messages = 0
     response: dict[str, Any] = {"channel": render.channel(app, channel)}
     if message_raw is not None:
         response["message"] = render.message(app, post_message(call, channel, message_raw))
@@ -410,8 +416,8 @@ def hide_channel(call: Call) -> dict[str, Any]:
     user_id = acting_user(call, call.body)
     require_channel_access(call, channel)
     channel.hidden_for.add(user_id)
-    if optional(call.body, "clear_history", bool) and user_id in channel.reads:
-        channel.reads[user_id].unread_messages = 0
+    if optional(call.body, "clear_history", bool) and user_id in channel.members:
+        unread.mark_read(call.app, channel, user_id, call.now)
     return {}
 
 
@@ -482,7 +488,7 @@ def update_member_partial(call: Call) -> dict[str, Any]:
     for key in to_unset:
         member.custom.pop(key, None)
     member.updated_at = now
-    return {"channel_member": render.member(app, member)}
+    return {"channel_member": render.member(app, member, channel.cid)}
 
 
 def query_members(call: Call) -> dict[str, Any]:
@@ -503,7 +509,7 @@ def query_members(call: Call) -> dict[str, Any]:
     offset = int_in_range(payload.get("offset", 0), "offset", 0, 10000)
     docs = []
     for member in channel.members.values():
-        body = render.member(app, member)
+        body = render.member(app, member, cid)
         user = body.get("user") or {}
         doc = {
             **body,

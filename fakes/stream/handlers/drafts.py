@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .. import render, texts
+from .. import render, texts, unread
 from ..call import Call
 from ..clock import parse_stream_time, stream_time
 from ..errors import input_error, not_found
@@ -236,7 +236,7 @@ def query_threads(call: Call) -> dict[str, Any]:
             "read": [
                 {
                     "user": render.user_ref(app, user_id),
-                    "unread_messages": reads[user_id].unread_messages,
+                    "unread_messages": unread.thread_unread_for(app, user_id, parent_id),
                     "last_read": stream_time(reads[user_id].last_read),
                 }
             ],

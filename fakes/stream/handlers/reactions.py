@@ -76,6 +76,7 @@ def send_reaction(call: Call) -> dict[str, Any]:
     replaced = [r for r in reactions if r.user_id == user_id and r is not existing]
     if enforce_unique:
         reactions[:] = [r for r in reactions if r.user_id != user_id or r is existing]
+    call.updated_reaction = existing is not None or bool(enforce_unique and replaced)
     custom = {k: copy.deepcopy(v) for k, v in raw.items() if k not in _KNOWN}
     if existing is not None:
         existing.score = score if score is not None else existing.score
@@ -84,7 +85,7 @@ def send_reaction(call: Call) -> dict[str, Any]:
         record = existing
     else:
         # A reaction that replaces the user's others (enforce_unique) keeps the first one's
-        # creation time: it is an update of the user's reaction (reaction.updated).
+        # creation time: it is an update of the user's reaction.
         created = replaced[0].created_at if enforce_unique and replaced else now
         record = Reaction(message.id, user_id, kind, score or 1, created, now, custom)
         reactions.append(record)
