@@ -1700,13 +1700,13 @@ def test_editing_a_message_left_behind_by_a_hard_deleted_conversation_does_not_c
         world,
         "POST",
         f"/channels/{distinct.replace(':', '/')}/message",
-        {"message": {"text": "hi", "user_id": "eve"}},
+        {"message": {"text": "hi", "user_id": "bob"}},
     ).json()["message"]["id"]
     deleted = _answer(
         world, "POST", "/users/delete", {"user_ids": ["amr"], "conversations": "hard"}
     )
     assert deleted.status == 201, deleted.body
     path = f"/messages/{message}"
-    response = _answer(world, "POST", path, {"message": {"text": "edited", "user_id": "eve"}})
+    response = _answer(world, "POST", path, {"message": {"text": "edited", "user_id": "bob"}})
     assert response.status < 500, response.body
     assert not _crashes(caplog)

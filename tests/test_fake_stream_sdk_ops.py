@@ -868,29 +868,6 @@ def test_future_channel_bans_are_queried_by_their_author(chat: Api) -> None:
     assert chat(lambda c: c.query_future_channel_bans(user_id="amr"))["bans"] == []
 
 
-# -- deliberate refusals ----------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("action", "operation", "feature"),
-    [
-        (lambda c: c.create_campaign("camp", {"name": "x"}), "CreateCampaign", "campaigns"),
-        (lambda c: c.query_campaigns(), "QueryCampaigns", "campaigns"),
-        (lambda c: c.get_segment("seg"), "GetSegment", "segments"),
-        (lambda c: c.query_team_usage_stats(), "QueryTeamUsageStats", "team usage statistics"),
-    ],
-    ids=["create_campaign", "query_campaigns", "get_segment", "query_team_usage_stats"],
-)
-def test_campaigns_segments_and_usage_stats_are_refused_in_streams_shape(
-    api: Api, action: Callable[[Any], Any], operation: str, feature: str
-) -> None:
-    error = api.fails(action)
-    assert error.status_code == 403
-    assert error_body(error) == stream_error(
-        operation, 17, 403, f"{feature} are not available in chatgate's fake Stream"
-    )
-
-
 # -- drafts, reminders, threads ------------------------------------------------------------
 
 
