@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from chatgate.fakes.stream.inprocess import InProcessStream
-from chatgate.fakes.stream.ratelimits import RateLimits, platform_of
+from chatgate.fakes.stream.ratelimits import platform_of
 from chatgate.fakes.stream.server import FakeStreamServer
 from tests.conftest import error_body, stream_error
 from tests.test_fake_stream_sdk_ops import Api
@@ -332,11 +332,3 @@ def test_a_user_token_counts_under_its_clients_platform(chat: Api) -> None:
     android = {"authorization": user_token, "x-stream-client": "stream-chat-android-6.0"}
     assert platform_of(android) == "android"
     assert platform_of({"authorization": "not a token"}) == "server_side"
-
-
-def test_a_used_up_window_shows_no_calls_remaining() -> None:
-    limits = RateLimits(operations=("GetApp",))
-    headers = limits.exhaust("key", "GetApp", 600.0, "ios")
-    assert headers["x-ratelimit-remaining"] == "0"
-    assert limits.snapshot("key", None, 610.0, "ios")["GetApp"]["remaining"] == 0
-    assert limits.snapshot("key", None, 610.0)["GetApp"]["remaining"] == limits.limit

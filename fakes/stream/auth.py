@@ -18,6 +18,7 @@ import jwt
 from jwt.algorithms import HMACAlgorithm
 
 from . import texts
+from .clock import parse_stream_time
 from .errors import ErrorCode, StreamError
 from .models import AppState
 
@@ -28,6 +29,8 @@ class Principal:
 
     server: bool
     user_id: str | None = None
+    # The token's `iat` (seconds), if it has one: only such tokens can be revoked.
+    issued_at: float | None = None
 
     @property
     def label(self) -> str:
@@ -135,7 +138,9 @@ def _principal(claims: Mapping[str, Any], now: datetime) -> Principal:
         return SERVER
     user_id = claims.get("user_id")
     if isinstance(user_id, str) and user_id:
-        return Principal(server=False, user_id=user_id)
+        iat = claims.get("iat")
+        issued_at = float(iat) if isinstance(iat, (int, float)) else None
+        return Principal(server=False, user_id=user_id, issued_at=issued_at)
     raise StreamError(ErrorCode.AUTHENTICATION, texts.TOKEN_WITHOUT_USER)
 
 
@@ -148,3 +153,25 @@ def _check_times(claims: Mapping[str, object], now: float) -> None:
         raise StreamError(ErrorCode.TOKEN_NOT_VALID_YET, texts.TOKEN_NOT_VALID_YET)
     if isinstance(iat, (int, float)) and now < iat:
         raise StreamError(ErrorCode.TOKEN_USED_BEFORE_IAT, texts.TOKEN_USED_BEFORE_IAT)
+
+
+# The app setting `revoke_tokens` sets, and the user field `revoke_user_token` sets.
+REVOKED_BEFORE = "revoke_tokens_issued_before"
+
+
+def refuse_revoked(app: AppState, principal: Principal) -> None:
+    """Stream's 401 if a user token was issued before the app's or its user's
+    `revoke_tokens_issued_before`; a token without `iat` cannot be revoked (contract
+    §2.2), and a server token never is."""
+    if principal.server or principal.issued_at is None:
+        return
+    user = app.users.get(principal.user_id or "")
+    for cutoff in (app.settings.get(REVOKED_BEFORE), user and user.custom.get(REVOKED_BEFORE)):
+        if not isinstance(cutoff, str) or not cutoff:
+            continue  # never revoked, or the revocation lifted (null)
+        try:
+            revoked_before = parse_stream_time(cutoff).timestamp()
+        except ValueError:
+            continue  # UpdateApp checks the app's; a user field may hold anything
+        if principal.issued_at < revoked_before:
+            raise StreamError(ErrorCode.AUTHENTICATION, texts.TOKEN_REVOKED)

@@ -20,7 +20,7 @@ from chatgate.http.answer import JSON_HEADERS
 from chatgate.http.jsonbody import Undecodable, decode_json
 
 from . import texts
-from .auth import Principal, TokenCache, authenticate
+from .auth import Principal, TokenCache, authenticate, refuse_revoked
 from .call import Call
 from .clock import Clock, IdGenerator
 from .control import CONTROL_PREFIX, ControlPlane
@@ -28,8 +28,8 @@ from .errors import ErrorCode, StreamError, input_error
 from .faults import Faults
 from .journal import Journal
 from .models import AppState
-from .permissions import denied
-from .ratelimits import RateLimits
+from .permissions import denied, require_active
+from .ratelimits import RateLimits, platform_of
 from .response import UNMATCHED_OPERATION, FakeResponse
 from .routes import ROUTES, Route, match
 from .uploads import origin, parse_multipart
@@ -141,7 +141,8 @@ class FakeStream:
         operation = found[0].operation if found else UNMATCHED_OPERATION
         api_key = params.get("api_key", "")
         now = self.clock.now().timestamp()
-        limit_headers, allowed = self.rate_limits.take(api_key, operation, now)
+        platform = platform_of(lowered)
+        limit_headers, allowed = self.rate_limits.take(api_key, operation, now, platform)
         # Read as JSON whatever Content-Type says (UNCONFIRMED: whether live Stream
         # checks the header is not on record; both SDKs send application/json).
         parsed = decode_json(raw) if raw.strip() else {}
@@ -158,6 +159,8 @@ class FakeStream:
         try:
             if fault is not None and fault.kind in ("error", "rate_limit"):
                 if fault.kind == "rate_limit":
+                    # An injected 429 says the window is used up; the real window is left
+                    # as it is, so the next call is served (the rule ran out) as counted.
                     limit_headers["x-ratelimit-remaining"] = "0"
                 raise fault.error()
             if found is None:
@@ -240,6 +243,9 @@ class FakeStream:
             body = _require_object(parsed)
         with app.lock:
             app.run_due()  # work the fake's clock has made due: scheduled campaigns
+            refuse_revoked(app, principal)
+            if not principal.server:
+                require_active(app.users.get(principal.user_id or ""))
             if not principal.server and not route.client_side:
                 # Stream's permission text for client-side calls, in scope 'app' (contract A1.6).
                 raise denied(app, principal.user_id or "", route.operation, "app")

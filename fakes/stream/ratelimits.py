@@ -78,16 +78,6 @@ class RateLimits:
             self._windows[key] = (start, used)
         return self._headers(start, used), allowed
 
-    def exhaust(
-        self, api_key: str, operation: str, now: float, platform: str = SERVER_SIDE
-    ) -> dict[str, str]:
-        """Use up the current window (a 429 was answered); returns the headers to send."""
-        key = (api_key, platform, operation)
-        with self._lock:
-            start, _ = self._used(key, now)
-            self._windows[key] = (start, self.limit)
-        return self._headers(start, self.limit)
-
     def snapshot(
         self, api_key: str, names: list[str] | None, now: float, platform: str = SERVER_SIDE
     ) -> dict[str, Any]:

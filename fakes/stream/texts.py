@@ -21,6 +21,8 @@ TOKEN_NOT_VALID_YET = "JWTAuth error: token is not valid yet (nbf)"  # UNCONFIRM
 TOKEN_USED_BEFORE_IAT = "JWTAuth error: token used before issued (iat)"  # UNCONFIRMED
 # UNCONFIRMED: a validly signed token that names neither server nor user.
 TOKEN_WITHOUT_USER = "JWTAuth error: token has no user_id claim"
+# UNCONFIRMED: a user token issued before its app's or its user's revocation time.
+TOKEN_REVOKED = "JWTAuth error: token has been revoked"
 
 # Transport-level refusals.
 PAYLOAD_TOO_BIG = "request body is too large"
