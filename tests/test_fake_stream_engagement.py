@@ -1,6 +1,7 @@
-"""Segments, campaigns and team usage statistics through the official sync SDK, in-process
-and over HTTP (the `sdk` fixture): the answers, the errors, and what other SDK calls then
-show (a campaign's messages in channel queries, its stats, the usage counts)."""
+"""Segments, campaigns and team usage statistics through the official SDK, sync and async,
+each in-process and over HTTP (the four-way `api` fixture): the answers, the errors, and
+what other SDK calls then show (a campaign's messages in channel queries, its stats, the
+usage counts)."""
 
 from __future__ import annotations
 
@@ -8,117 +9,123 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from stream_chat.base.exceptions import StreamAPIException
 from stream_chat.types.base import SortOrder
 from stream_chat.types.segment import SegmentType
 
-from tests.conftest import SDK, error_body, stream_error
+from tests.conftest import error_body, stream_error
+from tests.test_fake_stream_sdk_ops import Api, api  # noqa: F401 (the four-way fixture)
 
 SENDER, AMR, LOLO = "shop", "amr", "lolo"
 
 
 @pytest.fixture
-def users(sdk: SDK) -> SDK:
-    sdk.client.upsert_users(
-        [
-            {"id": SENDER, "teams": ["red"]},
-            {"id": AMR, "teams": ["red"], "city": "Cairo"},
-            {"id": LOLO, "teams": ["blue"], "city": "Lyon"},
-        ]
+def users(api: Api) -> Api:  # noqa: F811
+    api(
+        lambda c: c.upsert_users(
+            [
+                {"id": SENDER, "teams": ["red"]},
+                {"id": AMR, "teams": ["red"], "city": "Cairo"},
+                {"id": LOLO, "teams": ["blue"], "city": "Lyon"},
+            ]
+        )
     )
-    return sdk
+    return api
 
 
-def fails(action: Any) -> dict[str, Any]:
-    with pytest.raises(StreamAPIException) as caught:
-        action()
-    return error_body(caught.value)
+def fails(sdk: Api, action: Any) -> dict[str, Any]:
+    """The error body of an action (`lambda c: ...`) the fake refuses."""
+    return error_body(sdk.fails(action))
 
 
-def dm_channel(sdk: SDK, user_id: str) -> Any:
+def dm_channel(client: Any, user_id: str) -> Any:
     """The SDK's distinct channel of the sender and `user_id`."""
-    return sdk.client.channel("messaging", data={"members": [SENDER, user_id]})
+    return client.channel("messaging", data={"members": [SENDER, user_id]})
 
 
-def dm(sdk: SDK, user_id: str, *, create: bool = False) -> Any:
+def dm(sdk: Api, user_id: str, *, create: bool = False) -> Any:
     """That channel's state (created first with `create`)."""
-    channel = dm_channel(sdk, user_id)
+    channel = sdk(lambda c: dm_channel(c, user_id))
     if create:
-        return channel.create(SENDER)
+        return sdk(lambda _: channel.create(SENDER))
     channel.custom_data["created_by_id"] = SENDER
-    return channel.query()
+    return sdk(lambda _: channel.query())
 
 
-def texts_in(sdk: SDK, user_id: str) -> list[str]:
+def texts_in(sdk: Api, user_id: str) -> list[str]:
     return [m["text"] for m in dm(sdk, user_id)["messages"]]
 
 
 # -- segments ------------------------------------------------------------------------
 
 
-def test_segment_crud_and_query(users: SDK) -> None:
-    client = users.client
-    created = client.create_segment(
-        SegmentType.USER, data={"name": "vip", "description": "big spenders"}
+def test_segment_crud_and_query(users: Api) -> None:
+    created = users(
+        lambda c: c.create_segment(
+            SegmentType.USER, data={"name": "vip", "description": "big spenders"}
+        )
     )["segment"]
     assert created["type"] == "user"
     assert (created["name"], created["size"], created["all_users"]) == ("vip", 0, False)
-    assert client.get_segment(created["id"])["segment"] == created
-    updated = client.update_segment(created["id"], {"name": "vips", "description": "d"})
+    assert users(lambda c: c.get_segment(created["id"]))["segment"] == created
+    updated = users(lambda c: c.update_segment(created["id"], {"name": "vips", "description": "d"}))
     assert (updated["segment"]["name"], updated["segment"]["description"]) == ("vips", "d")
-    client.create_segment(SegmentType.CHANNEL, segment_id="second")
-    found = client.query_segments(filter_conditions={"id": {"$eq": created["id"]}})
+    users(lambda c: c.create_segment(SegmentType.CHANNEL, segment_id="second"))
+    found = users(lambda c: c.query_segments(filter_conditions={"id": {"$eq": created["id"]}}))
     assert [s["id"] for s in found["segments"]] == [created["id"]]
-    first = client.query_segments(
-        sort=[{"field": "name", "direction": SortOrder.DESC}], options={"limit": 1}
+    first = users(
+        lambda c: c.query_segments(
+            sort=[{"field": "name", "direction": SortOrder.DESC}], options={"limit": 1}
+        )
     )
     assert [s["name"] for s in first["segments"]] == ["vips"]
-    second = client.query_segments(options={"limit": 1, "next": first["next"]})
+    second = users(lambda c: c.query_segments(options={"limit": 1, "next": first["next"]}))
     assert [s["id"] for s in second["segments"]] == ["second"]
     assert second["next"] is None
     assert second["prev"] is not None
-    assert client.delete_segment(created["id"]).is_ok()
+    assert users(lambda c: c.delete_segment(created["id"])).is_ok()
     reason = f'segment "{created["id"]}" does not exist'
-    assert fails(lambda: client.get_segment(created["id"])) == stream_error(
+    assert fails(users, lambda c: c.get_segment(created["id"])) == stream_error(
         "GetSegment", 16, 404, reason
     )
 
 
-def test_segment_targets_are_added_queried_checked_and_removed(users: SDK) -> None:
-    client = users.client
-    segment_id = client.create_segment(SegmentType.USER)["segment"]["id"]
+def test_segment_targets_are_added_queried_checked_and_removed(users: Api) -> None:
+    segment_id = users(lambda c: c.create_segment(SegmentType.USER))["segment"]["id"]
     targets = [f"user-{n}" for n in range(10)]
-    assert client.add_segment_targets(segment_id, targets).is_ok()
-    assert client.get_segment(segment_id)["segment"]["size"] == 10
-    assert client.segment_target_exists(segment_id, "user-0").is_ok()
-    assert fails(lambda: client.segment_target_exists(segment_id, AMR)) == stream_error(
+    assert users(lambda c: c.add_segment_targets(segment_id, targets)).is_ok()
+    assert users(lambda c: c.get_segment(segment_id))["segment"]["size"] == 10
+    assert users(lambda c: c.segment_target_exists(segment_id, "user-0")).is_ok()
+    assert fails(users, lambda c: c.segment_target_exists(segment_id, AMR)) == stream_error(
         "SegmentTargetExists", 16, 404, f'target "{AMR}" is not in segment "{segment_id}"'
     )
-    page1 = client.query_segment_targets(segment_id, options={"limit": 3})
+    page1 = users(lambda c: c.query_segment_targets(segment_id, options={"limit": 3}))
     assert [t["target_id"] for t in page1["targets"]] == targets[:3]
-    page2 = client.query_segment_targets(segment_id, options={"limit": 3, "next": page1["next"]})
+    page2 = users(
+        lambda c: c.query_segment_targets(segment_id, options={"limit": 3, "next": page1["next"]})
+    )
     assert [t["target_id"] for t in page2["targets"]] == targets[3:6]
-    lower = client.query_segment_targets(
-        segment_id,
-        filter_conditions={"target_id": {"$lte": "user-4"}},
-        sort=[{"field": "target_id", "direction": SortOrder.DESC}],
+    lower = users(
+        lambda c: c.query_segment_targets(
+            segment_id,
+            filter_conditions={"target_id": {"$lte": "user-4"}},
+            sort=[{"field": "target_id", "direction": SortOrder.DESC}],
+        )
     )
     assert [t["target_id"] for t in lower["targets"]] == targets[4::-1]
-    assert client.remove_segment_targets(segment_id, [*targets[:8], "never-added"]).is_ok()
-    assert client.get_segment(segment_id)["segment"]["size"] == 2
-    with pytest.raises(StreamAPIException):
-        client.segment_target_exists(segment_id, "user-0")
+    removed = users(lambda c: c.remove_segment_targets(segment_id, [*targets[:8], "never-added"]))
+    assert removed.is_ok()
+    assert users(lambda c: c.get_segment(segment_id))["segment"]["size"] == 2
+    users.fails(lambda c: c.segment_target_exists(segment_id, "user-0"))
 
 
-def test_all_users_and_filter_segments_resolve_to_the_live_users(users: SDK) -> None:
-    client = users.client
-    everyone = client.create_segment(SegmentType.USER, data={"all_users": True})["segment"]
-    assert everyone["size"] == 3
-    cairo = client.create_segment(SegmentType.USER, data={"filter": {"city": "Cairo"}})
+def test_all_users_and_filter_segments_resolve_to_the_live_users(users: Api) -> None:
+    everyone = users(lambda c: c.create_segment(SegmentType.USER, data={"all_users": True}))
+    assert everyone["segment"]["size"] == 3
+    cairo = users(lambda c: c.create_segment(SegmentType.USER, data={"filter": {"city": "Cairo"}}))
     assert cairo["segment"]["size"] == 1
-    assert client.segment_target_exists(cairo["segment"]["id"], AMR).is_ok()
-    client.delete_user(LOLO, mark_messages_deleted=False)
-    assert client.get_segment(everyone["id"])["segment"]["size"] == 2
+    assert users(lambda c: c.segment_target_exists(cairo["segment"]["id"], AMR)).is_ok()
+    users(lambda c: c.delete_user(LOLO, mark_messages_deleted=False))
+    assert users(lambda c: c.get_segment(everyone["segment"]["id"]))["segment"]["size"] == 2
 
 
 @pytest.mark.parametrize(
@@ -176,23 +183,23 @@ def test_all_users_and_filter_segments_resolve_to_the_live_users(users: SDK) -> 
     ],
 )
 def test_bad_segment_requests_are_refused_and_change_nothing(
-    users: SDK, path: str, body: dict[str, Any], operation: str, reason: str
+    users: Api, path: str, body: dict[str, Any], operation: str, reason: str
 ) -> None:
-    client = users.client
-    client.create_segment(SegmentType.USER, segment_id="fixed", data={"name": "f"})
-    client.create_segment(SegmentType.CHANNEL, segment_id="rooms")
-    before = {s["id"]: s for s in client.query_segments()["segments"]}
-    assert fails(lambda: client.post(path, data=body)) == stream_error(operation, 4, 400, reason)
-    assert {s["id"]: s for s in client.query_segments()["segments"]} == before
+    users(lambda c: c.create_segment(SegmentType.USER, segment_id="fixed", data={"name": "f"}))
+    users(lambda c: c.create_segment(SegmentType.CHANNEL, segment_id="rooms"))
+    before = {s["id"]: s for s in users(lambda c: c.query_segments())["segments"]}
+    assert fails(users, lambda c: c.post(path, data=body)) == stream_error(
+        operation, 4, 400, reason
+    )
+    assert {s["id"]: s for s in users(lambda c: c.query_segments())["segments"]} == before
 
 
-def test_a_segment_keeps_its_type_and_flags_on_update(users: SDK) -> None:
-    client = users.client
-    client.create_segment(SegmentType.USER, segment_id="fixed", data={"name": "f"})
-    assert fails(lambda: client.update_segment("fixed", {"all_users": True})) == stream_error(
+def test_a_segment_keeps_its_type_and_flags_on_update(users: Api) -> None:
+    users(lambda c: c.create_segment(SegmentType.USER, segment_id="fixed", data={"name": "f"}))
+    assert fails(users, lambda c: c.update_segment("fixed", {"all_users": True})) == stream_error(
         "UpdateSegment", 4, 400, "all_users cannot be updated"
     )
-    assert client.get_segment("fixed")["segment"]["all_users"] is False
+    assert users(lambda c: c.get_segment("fixed"))["segment"]["all_users"] is False
 
 
 # -- campaigns -----------------------------------------------------------------------
@@ -208,36 +215,37 @@ def campaign_data(**overrides: Any) -> dict[str, Any]:
     return {**data, **overrides}
 
 
-def test_campaign_crud_and_query(users: SDK) -> None:
-    client = users.client
-    segment_id = client.create_segment(SegmentType.USER)["segment"]["id"]
+def test_campaign_crud_and_query(users: Api) -> None:
+    segment_id = users(lambda c: c.create_segment(SegmentType.USER))["segment"]["id"]
     data = campaign_data(user_ids=None, segment_ids=[segment_id])
-    created = client.create_campaign(data=data)["campaign"]
+    created = users(lambda c: c.create_campaign(data=data))["campaign"]
     assert (created["status"], created["name"], created["sender_id"]) == ("draft", "sale", SENDER)
     assert [s["id"] for s in created["segments"]] == [segment_id]
     assert created["stats"]["stats_messages_sent"] == 0
-    assert client.get_campaign(created["id"])["campaign"] == created
-    updated = client.update_campaign(created["id"], {"name": "renamed"})["campaign"]
+    assert users(lambda c: c.get_campaign(created["id"]))["campaign"] == created
+    updated = users(lambda c: c.update_campaign(created["id"], {"name": "renamed"}))["campaign"]
     assert (updated["name"], updated["segment_ids"]) == ("renamed", [segment_id])
-    client.create_campaign("other", data=campaign_data())
-    query = client.query_campaigns(
-        filter_conditions={"id": {"$eq": created["id"]}},
-        sort=[{"field": "created_at", "direction": SortOrder.DESC}],
-        options={"limit": 10},
+    users(lambda c: c.create_campaign("other", data=campaign_data()))
+    query = users(
+        lambda c: c.query_campaigns(
+            filter_conditions={"id": {"$eq": created["id"]}},
+            sort=[{"field": "created_at", "direction": SortOrder.DESC}],
+            options={"limit": 10},
+        )
     )
     assert [c["id"] for c in query["campaigns"]] == [created["id"]]
-    assert len(client.query_campaigns(filter_conditions={"status": "draft"})["campaigns"]) == 2
-    assert client.delete_campaign(created["id"]).is_ok()
-    assert fails(lambda: client.get_campaign(created["id"])) == stream_error(
+    drafts = users(lambda c: c.query_campaigns(filter_conditions={"status": "draft"}))
+    assert len(drafts["campaigns"]) == 2
+    assert users(lambda c: c.delete_campaign(created["id"])).is_ok()
+    assert fails(users, lambda c: c.get_campaign(created["id"])) == stream_error(
         "GetCampaign", 16, 404, f'campaign "{created["id"]}" does not exist'
     )
 
 
-def test_starting_a_campaign_sends_to_each_target_and_counts_it(users: SDK) -> None:
-    client = users.client
+def test_starting_a_campaign_sends_to_each_target_and_counts_it(users: Api) -> None:
     data = campaign_data(create_channels=True, channel_template={"type": "messaging"})
-    campaign_id = client.create_campaign(data=data)["campaign"]["id"]
-    started = client.start_campaign(campaign_id)["campaign"]
+    campaign_id = users(lambda c: c.create_campaign(data=data))["campaign"]["id"]
+    started = users(lambda c: c.start_campaign(campaign_id))["campaign"]
     assert started["status"] == "completed"
     stats = started["stats"]
     assert (stats["stats_messages_sent"], stats["stats_users_sent"]) == (2, 2)
@@ -251,72 +259,69 @@ def test_starting_a_campaign_sends_to_each_target_and_counts_it(users: SDK) -> N
         "x1",
     )
     assert texts_in(users, LOLO) == ["Sale today"]
-    channel = dm_channel(users, AMR)
-    channel.create(SENDER)  # an existing channel: the SDK learns its distinct id
-    channel.mark_read(AMR)
-    assert client.get_campaign(campaign_id)["campaign"]["stats"]["stats_users_read"] == 1
-    assert fails(lambda: client.start_campaign(campaign_id)) == stream_error(
+    channel = users(lambda c: dm_channel(c, AMR))
+    users(lambda _: channel.create(SENDER))  # an existing channel: the SDK learns its id
+    users(lambda _: channel.mark_read(AMR))
+    stats = users(lambda c: c.get_campaign(campaign_id))["campaign"]["stats"]
+    assert stats["stats_users_read"] == 1
+    assert fails(users, lambda c: c.start_campaign(campaign_id)) == stream_error(
         "StartCampaign", 4, 400, f'campaign "{campaign_id}" cannot be started while it is completed'
     )
 
 
-def test_without_create_channels_only_existing_channels_get_the_message(users: SDK) -> None:
-    client = users.client
+def test_without_create_channels_only_existing_channels_get_the_message(users: Api) -> None:
     dm(users, AMR, create=True)
-    campaign_id = client.create_campaign(data=campaign_data())["campaign"]["id"]
-    stats = client.start_campaign(campaign_id)["campaign"]["stats"]
+    campaign_id = users(lambda c: c.create_campaign(data=campaign_data()))["campaign"]["id"]
+    stats = users(lambda c: c.start_campaign(campaign_id))["campaign"]["stats"]
     assert (stats["stats_messages_sent"], stats["stats_channels_created"]) == (1, 0)
     assert texts_in(users, AMR) == ["Sale today"]
-    assert client.query_channels({"members": {"$in": [LOLO]}})["channels"] == []
+    assert users(lambda c: c.query_channels({"members": {"$in": [LOLO]}}))["channels"] == []
 
 
-def test_a_channel_segment_campaign_posts_in_its_channels(users: SDK) -> None:
-    client = users.client
-    room = client.channel("messaging", "room", data={"members": [SENDER, AMR, LOLO]})
-    room.create(SENDER)
-    segment_id = client.create_segment(SegmentType.CHANNEL)["segment"]["id"]
-    client.add_segment_targets(segment_id, ["messaging:room", "messaging:gone"])
+def test_a_channel_segment_campaign_posts_in_its_channels(users: Api) -> None:
+    room = users(lambda c: c.channel("messaging", "room", data={"members": [SENDER, AMR, LOLO]}))
+    users(lambda _: room.create(SENDER))
+    segment_id = users(lambda c: c.create_segment(SegmentType.CHANNEL))["segment"]["id"]
+    users(lambda c: c.add_segment_targets(segment_id, ["messaging:room", "messaging:gone"]))
     data = campaign_data(user_ids=None, segment_ids=[segment_id])
-    campaign_id = client.create_campaign(data=data)["campaign"]["id"]
-    stats = client.start_campaign(campaign_id)["campaign"]["stats"]
+    campaign_id = users(lambda c: c.create_campaign(data=data))["campaign"]["id"]
+    stats = users(lambda c: c.start_campaign(campaign_id))["campaign"]["stats"]
     assert (stats["stats_messages_sent"], stats["stats_users_sent"]) == (1, 2)
-    assert [m["text"] for m in room.query()["messages"]] == ["Sale today"]
+    assert [m["text"] for m in users(lambda _: room.query())["messages"]] == ["Sale today"]
 
 
-def test_a_scheduled_campaign_sends_once_the_fakes_clock_reaches_it(users: SDK) -> None:
-    client = users.client
+def test_a_scheduled_campaign_sends_once_the_fakes_clock_reaches_it(users: Api) -> None:
     dm(users, AMR, create=True)
-    campaign_id = client.create_campaign(data=campaign_data())["campaign"]["id"]
+    campaign_id = users(lambda c: c.create_campaign(data=campaign_data()))["campaign"]["id"]
     at = users.state.clock.now() + timedelta(seconds=60)
-    started = client.start_campaign(campaign_id, scheduled_for=at, stop_at=at + timedelta(hours=1))
+    started = users(
+        lambda c: c.start_campaign(campaign_id, scheduled_for=at, stop_at=at + timedelta(hours=1))
+    )
     assert started["campaign"]["status"] == "scheduled"
     assert texts_in(users, AMR) == []
     users.state.clock.advance(61)
     assert texts_in(users, AMR) == ["Sale today"]
-    assert client.get_campaign(campaign_id)["campaign"]["status"] == "completed"
+    assert users(lambda c: c.get_campaign(campaign_id))["campaign"]["status"] == "completed"
 
 
-def test_a_stopped_campaign_sends_nothing_until_started_again(users: SDK) -> None:
-    client = users.client
+def test_a_stopped_campaign_sends_nothing_until_started_again(users: Api) -> None:
     dm(users, AMR, create=True)
-    campaign_id = client.create_campaign(data=campaign_data())["campaign"]["id"]
-    client.start_campaign(
-        campaign_id, scheduled_for=users.state.clock.now() + timedelta(seconds=60)
-    )
-    assert client.stop_campaign(campaign_id)["campaign"]["status"] == "stopped"
+    campaign_id = users(lambda c: c.create_campaign(data=campaign_data()))["campaign"]["id"]
+    at = users.state.clock.now() + timedelta(seconds=60)
+    users(lambda c: c.start_campaign(campaign_id, scheduled_for=at))
+    assert users(lambda c: c.stop_campaign(campaign_id))["campaign"]["status"] == "stopped"
     users.state.clock.advance(61)
     assert texts_in(users, AMR) == []
-    assert client.get_campaign(campaign_id)["campaign"]["status"] == "stopped"
-    assert client.start_campaign(campaign_id)["campaign"]["status"] == "completed"
+    assert users(lambda c: c.get_campaign(campaign_id))["campaign"]["status"] == "stopped"
+    assert users(lambda c: c.start_campaign(campaign_id))["campaign"]["status"] == "completed"
     assert texts_in(users, AMR) == ["Sale today"]
 
 
-def test_a_test_send_reaches_only_the_given_users_and_counts_nothing(users: SDK) -> None:
-    client = users.client
+def test_a_test_send_reaches_only_the_given_users_and_counts_nothing(users: Api) -> None:
     dm(users, AMR, create=True)
     dm(users, LOLO, create=True)
-    campaign_id = client.create_campaign(data=campaign_data())["campaign"]["id"]
-    answer = client.test_campaign(campaign_id, [LOLO])["campaign"]
+    campaign_id = users(lambda c: c.create_campaign(data=campaign_data()))["campaign"]["id"]
+    answer = users(lambda c: c.test_campaign(campaign_id, [LOLO]))["campaign"]
     assert (answer["status"], answer["stats"]["stats_messages_sent"]) == ("draft", 0)
     assert (texts_in(users, LOLO), texts_in(users, AMR)) == (["Sale today"], [])
 
@@ -343,15 +348,14 @@ def test_a_test_send_reaches_only_the_given_users_and_counts_nothing(users: SDK)
     ],
 )
 def test_bad_campaigns_are_refused_and_change_nothing(
-    users: SDK, body: dict[str, Any], reason: str
+    users: Api, body: dict[str, Any], reason: str
 ) -> None:
-    client = users.client
-    client.create_segment(SegmentType.USER, segment_id="seg")
-    client.create_campaign("first", data=campaign_data())
-    assert fails(lambda: client.post("campaigns", data=body)) == stream_error(
+    users(lambda c: c.create_segment(SegmentType.USER, segment_id="seg"))
+    users(lambda c: c.create_campaign("first", data=campaign_data()))
+    assert fails(users, lambda c: c.post("campaigns", data=body)) == stream_error(
         "CreateCampaign", 4, 400, reason
     )
-    assert [c["id"] for c in client.query_campaigns()["campaigns"]] == ["first"]
+    assert [c["id"] for c in users(lambda c: c.query_campaigns())["campaigns"]] == ["first"]
 
 
 @pytest.mark.parametrize(
@@ -385,29 +389,29 @@ def test_bad_campaigns_are_refused_and_change_nothing(
     ],
 )
 def test_bad_campaign_actions_are_refused_and_change_nothing(
-    users: SDK, action: Any, operation: str, reason: str
+    users: Api, action: Any, operation: str, reason: str
 ) -> None:
-    client = users.client
     dm(users, AMR, create=True)
-    client.create_segment(SegmentType.USER, segment_id="seg")
-    before = client.create_campaign("first", data=campaign_data())["campaign"]
-    assert fails(lambda: action(client)) == stream_error(operation, 4, 400, reason)
-    assert client.get_campaign("first")["campaign"] == before
+    users(lambda c: c.create_segment(SegmentType.USER, segment_id="seg"))
+    before = users(lambda c: c.create_campaign("first", data=campaign_data()))["campaign"]
+    assert fails(users, action) == stream_error(operation, 4, 400, reason)
+    assert users(lambda c: c.get_campaign("first"))["campaign"] == before
     assert texts_in(users, AMR) == []
 
 
 # -- team usage statistics -----------------------------------------------------------
 
 
-def test_team_usage_stats_count_the_stored_users_and_messages(users: SDK) -> None:
-    client = users.client
-    assert client.query_team_usage_stats()["teams"] == []  # not a multi-tenant app
-    client.update_app_settings(multi_tenant_enabled=True)
-    room = client.channel("messaging", "red-room", data={"team": "red", "members": [SENDER, AMR]})
-    room.create(SENDER)
+def test_team_usage_stats_count_the_stored_users_and_messages(users: Api) -> None:
+    assert users(lambda c: c.query_team_usage_stats())["teams"] == []  # not a multi-tenant app
+    users(lambda c: c.update_app_settings(multi_tenant_enabled=True))
+    room = users(
+        lambda c: c.channel("messaging", "red-room", data={"team": "red", "members": [SENDER, AMR]})
+    )
+    users(lambda _: room.create(SENDER))
     for text in ("one", "two", "three"):
-        room.send_message({"text": text}, AMR)
-    answer = client.query_team_usage_stats()
+        users(lambda _, text=text: room.send_message({"text": text}, AMR))
+    answer = users(lambda c: c.query_team_usage_stats())
     assert [t["team"] for t in answer["teams"]] == ["blue", "red"]
     red = answer["teams"][1]
     assert red["messages_daily"] == {"total": 3}
@@ -417,10 +421,11 @@ def test_team_usage_stats_count_the_stored_users_and_messages(users: SDK) -> Non
     assert red["concurrent_users"] == {"total": 0}
     today = users.state.clock.now().date()
     start = (today - timedelta(days=1)).isoformat()
-    daily = client.query_team_usage_stats(start_date=start, end_date=today.isoformat(), limit=1)
+    end = today.isoformat()
+    daily = users(lambda c: c.query_team_usage_stats(start_date=start, end_date=end, limit=1))
     assert [t["team"] for t in daily["teams"]] == ["blue"]
-    following = client.query_team_usage_stats(
-        start_date=start, end_date=today.isoformat(), next=daily["next"]
+    following = users(
+        lambda c: c.query_team_usage_stats(start_date=start, end_date=end, next=daily["next"])
     )
     messages = following["teams"][0]["messages_daily"]
     assert messages == {
@@ -455,8 +460,8 @@ def test_team_usage_stats_count_the_stored_users_and_messages(users: SDK) -> Non
     ],
 )
 def test_bad_team_usage_requests_are_input_errors(
-    users: SDK, options: dict[str, Any], reason: str
+    users: Api, options: dict[str, Any], reason: str
 ) -> None:
-    assert fails(lambda: users.client.query_team_usage_stats(**options)) == stream_error(
+    assert fails(users, lambda c: c.query_team_usage_stats(**options)) == stream_error(
         "QueryTeamUsageStats", 4, 400, reason
     )

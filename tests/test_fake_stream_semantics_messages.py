@@ -1,7 +1,7 @@
 """Settings and state the fake applies to messages, reactions and uploads (frozen channels,
 channel-type and channel-level config, quotes, delete for me, shadowed messages, own
 reactions, member flags, pins) and the webhook events they make, through the official
-sync SDK, in-process and over HTTP, as a backend would notice them."""
+sync and async SDK, each in-process and over HTTP, as a backend would notice them."""
 
 from __future__ import annotations
 
@@ -10,40 +10,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from stream_chat import StreamChat
 
-from chatgate.fakes.stream.inprocess import InProcessStream
-from chatgate.fakes.stream.server import FakeStreamServer
 from tests.conftest import error_body, stream_error
-from tests.test_fake_stream_sdk_ops import PNG, Api, Receiver
+
+# The four-way `api` fixture, its seeded `chat` and the webhook `receiver`: pytest finds
+# them by name here, so the tests' parameters of those names are not redefinitions.
+# ruff: noqa: F811
+from tests.test_fake_stream_sdk_ops import (  # noqa: F401
+    PNG,
+    Api,
+    Receiver,
+    api,
+    chat,
+    receiver,
+)
 
 CID = "messaging:c1"
 FROZEN_TEXT = "Message was not sent: the channel is frozen"
 
 
-@pytest.fixture(params=["in-process", "standalone"])
-def chat(request: pytest.FixtureRequest, fake_stream_server: FakeStreamServer) -> Iterator[Api]:
-    """Users sat (admin), amr, lolo, stranger; channel messaging:c1 of sat, amr, lolo."""
-    if request.param == "standalone":
-        server = fake_stream_server
-        api = Api("standalone", server.client(), lambda: server.state, server.fake)
-        yield _seeded(api)
-        return
-    with InProcessStream() as stream:
-        yield _seeded(Api("in-process", stream.client, lambda: stream.state, stream.fake))
-
-
-def _seeded(api: Api) -> Api:
-    api(
-        lambda c: c.upsert_users(
-            [{"id": "sat", "role": "admin"}, {"id": "amr"}, {"id": "lolo"}, {"id": "stranger"}]
-        )
-    )
-    api(lambda c: c.channel("messaging", "c1", {"members": ["sat", "amr", "lolo"]}).create("sat"))
-    return api
-
-
-def _c1(client: StreamChat) -> Any:
+def _c1(client: Any) -> Any:
     return client.channel("messaging", "c1", {"created_by_id": "sat"})
 
 
@@ -81,14 +67,15 @@ def _get(api: Api, message_id: str, user_id: str | None = None) -> dict[str, Any
 
 
 def _search(api: Api, text: str, user_id: str | None = None) -> list[str]:
-    def ids(c: StreamChat) -> list[str]:
-        found = c.search({"cid": CID}, text)["results"]
-        return [r["message"]["id"] for r in found]
+    def search(c: Any) -> Any:
+        return c.search({"cid": CID}, text)
 
     if user_id is None:
-        return api(ids)
-    with api.as_user(user_id):
-        return api(ids)
+        found = api(search)
+    else:
+        with api.as_user(user_id):
+            found = api(search)
+    return [r["message"]["id"] for r in found["results"]]
 
 
 # -- frozen channels ------------------------------------------------------------------------
@@ -402,13 +389,6 @@ def test_a_non_member_cannot_pin_a_message_with_a_user_token(chat: Api) -> None:
 
 
 # -- webhook events -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def receiver(chat: Api) -> Iterator[Receiver]:
-    endpoint = Receiver(chat.client.verify_webhook)
-    yield endpoint
-    endpoint.close()
 
 
 @pytest.fixture

@@ -1,40 +1,18 @@
 """Stored state the fake applies: unread counts, deactivated users, app settings, bans,
-blocks and rate limits, through the official sync SDK, in-process and over HTTP."""
+blocks and rate limits, through the official sync and async SDK, each in-process and over
+HTTP."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from chatgate.fakes.stream.inprocess import InProcessStream
 from chatgate.fakes.stream.ratelimits import platform_of
-from chatgate.fakes.stream.server import FakeStreamServer
 from tests.conftest import error_body, stream_error
-from tests.test_fake_stream_sdk_ops import Api
 
-
-@pytest.fixture(params=["sync-in-process", "sync-standalone"])
-def api(request: pytest.FixtureRequest, fake_stream_server: FakeStreamServer) -> Iterator[Api]:
-    if request.param == "sync-standalone":
-        server = fake_stream_server
-        yield Api(request.param, server.client(), lambda: server.state, server.fake)
-        return
-    with InProcessStream() as stream:
-        yield Api(request.param, stream.client, lambda: stream.state, stream.fake)
-
-
-@pytest.fixture
-def chat(api: Api) -> Api:
-    """Users sat (admin), amr, lolo and stranger; channel messaging:c1 of sat, amr, lolo."""
-    api(
-        lambda c: c.upsert_users(
-            [{"id": "sat", "role": "admin"}, {"id": "amr"}, {"id": "lolo"}, {"id": "stranger"}]
-        )
-    )
-    api(lambda c: c.channel("messaging", "c1", {"members": ["sat", "amr", "lolo"]}).create("sat"))
-    return api
+# The four-way `api` fixture and its seeded `chat`: pytest finds them by name here, so
+# the tests' parameters of those names are not redefinitions.
+# ruff: noqa: F811
+from tests.test_fake_stream_sdk_ops import Api, api, chat  # noqa: F401
 
 
 def _send(api: Api, text: str, user_id: str = "sat", **message: Any) -> dict[str, Any]:
