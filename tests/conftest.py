@@ -15,6 +15,10 @@ from chatgate.fakes.stream.inprocess import InProcessStream
 from chatgate.fakes.stream.models import AppState
 from chatgate.fakes.stream.server import FakeStreamServer
 
+# The official SDK four ways (`api`), a seeded `chat` and a webhook `receiver`, for every
+# test module (tests/sdk_api.py); a module's own fixture of the same name wins.
+from tests.sdk_api import api, chat, receiver  # noqa: F401
+
 
 @dataclass
 class SDK:

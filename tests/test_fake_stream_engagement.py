@@ -13,13 +13,13 @@ from stream_chat.types.base import SortOrder
 from stream_chat.types.segment import SegmentType
 
 from tests.conftest import error_body, stream_error
-from tests.test_fake_stream_sdk_ops import Api, api  # noqa: F401 (the four-way fixture)
+from tests.sdk_api import Api
 
 SENDER, AMR, LOLO = "shop", "amr", "lolo"
 
 
 @pytest.fixture
-def users(api: Api) -> Api:  # noqa: F811
+def users(api: Api) -> Api:
     api(
         lambda c: c.upsert_users(
             [

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 
 from tests.conftest import error_body, stream_error
-from tests.test_fake_stream_sdk_ops import Api, api  # noqa: F401 (the four-way fixture)
+from tests.sdk_api import Api
 
 REVOKED = "JWTAuth error: token has been revoked"
 
 
 @pytest.fixture
-def people(api: Api) -> Api:  # noqa: F811
+def people(api: Api) -> Api:
     api(lambda c: c.upsert_users([{"id": "amr"}, {"id": "lolo"}]))
     return api
 

@@ -12,18 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import error_body, stream_error
-
-# The four-way `api` fixture, its seeded `chat` and the webhook `receiver`: pytest finds
-# them by name here, so the tests' parameters of those names are not redefinitions.
-# ruff: noqa: F811
-from tests.test_fake_stream_sdk_ops import (  # noqa: F401
-    PNG,
-    Api,
-    Receiver,
-    api,
-    chat,
-    receiver,
-)
+from tests.sdk_api import PNG, Api, Receiver
 
 CID = "messaging:c1"
 FROZEN_TEXT = "Message was not sent: the channel is frozen"

@@ -8,11 +8,7 @@ from typing import Any
 
 from chatgate.fakes.stream.ratelimits import platform_of
 from tests.conftest import error_body, stream_error
-
-# The four-way `api` fixture and its seeded `chat`: pytest finds them by name here, so
-# the tests' parameters of those names are not redefinitions.
-# ruff: noqa: F811
-from tests.test_fake_stream_sdk_ops import Api, api, chat  # noqa: F401
+from tests.sdk_api import Api
 
 
 def _send(api: Api, text: str, user_id: str = "sat", **message: Any) -> dict[str, Any]:
