@@ -1502,7 +1502,12 @@ def test_undecodable_or_non_object_bodies_are_input_errors(
 
 
 # Operations the generators above are known to drive to a 2xx at least once;
-# routes added later are still fuzzed, they just are not held to this.
+# routes added later are still fuzzed, they just are not held to this. Left out on
+# purpose: MarkUnread, whose success needs a channel path, a server or member token and
+# a message or thread of that channel at once. Its handful of 2xx depend on draws that
+# Hypothesis also takes from the literals of every local module already imported (its
+# "local constants"), so a full `make test` session reached none where this file alone
+# reached seven. tests/test_fake_stream_sdk_ops.py covers its success paths four ways.
 EXPECT_SUCCESS = {
     "UpdateUsers",
     "QueryUsers",
@@ -1526,7 +1531,6 @@ EXPECT_SUCCESS = {
     "QueryMessageHistory",
     "SendEvent",
     "SendUserCustomEvent",
-    "MarkUnread",
     "MarkChannelsRead",
     "UnreadCountsBatch",
     "MarkDelivered",
