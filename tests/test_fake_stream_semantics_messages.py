@@ -402,28 +402,20 @@ def _events(api: Api, receiver: Receiver, action: Any, *kinds: str) -> list[dict
     return got
 
 
-def test_sending_a_giphy_preview_fires_message_new(chat: Api, receiver: Receiver) -> None:
+@pytest.mark.parametrize(("image_action", "fires"), [("send", True), ("shuffle", False)])
+def test_only_sending_a_giphy_preview_fires_message_new(
+    chat: Api, receiver: Receiver, image_action: str, fires: bool
+) -> None:
     preview = _send(chat, "/giphy wave")
-    action = {"user": {"id": "amr"}, "form_data": {"image_action": "send"}}
+    action = {"user": {"id": "amr"}, "form_data": {"image_action": image_action}}
     events = _events(
         chat,
         receiver,
         lambda: chat(lambda c: c.run_message_action(preview["id"], action)),
         "message.new",
     )
-    assert [(e["type"], e["message"]["id"]) for e in events] == [("message.new", preview["id"])]
-
-
-def test_shuffling_a_giphy_preview_fires_nothing(chat: Api, receiver: Receiver) -> None:
-    preview = _send(chat, "/giphy wave")
-    action = {"user": {"id": "amr"}, "form_data": {"image_action": "shuffle"}}
-    events = _events(
-        chat,
-        receiver,
-        lambda: chat(lambda c: c.run_message_action(preview["id"], action)),
-        "message.new",
-    )
-    assert events == []
+    expected = [("message.new", preview["id"])] if fires else []
+    assert [(e["type"], e["message"]["id"]) for e in events] == expected
 
 
 def test_a_channel_update_with_a_message_fires_message_new(chat: Api, receiver: Receiver) -> None:
