@@ -42,6 +42,7 @@ pytest_plugins = [
     "chatgate.fixtures.chat_target",
     "chatgate.fixtures.migration",
     "chatgate.fixtures.chat",
+    "chatgate.fixtures.scenario_selection",
     *STEP_MODULES,
 ]
 
