@@ -13,6 +13,7 @@ from . import errors
 from .errors import SyncError
 from .ratelimit import RateLimitObserver
 from .retry import RateLimitTooLong, RetryPolicy
+from .wire import write_requests_whole
 
 T = TypeVar("T")
 
@@ -43,6 +44,7 @@ class StreamCalls:
         self.rate_limits = RateLimitObserver(now)
         self.rate_limits.install(stream)
         settle_environment(stream)
+        write_requests_whole(stream)
 
     def __call__(self, call: Callable[[], T]) -> T:
         """`call()`, retried on transient failures (the Stream error stays the cause)."""
