@@ -32,17 +32,34 @@ def _depth_ok(value: Any, limit: int) -> bool:
     return True
 
 
+def _openers(raw: bytes | str) -> int:
+    """How many `[` and `{` the input holds: at least the number of arrays and objects
+    it decodes to, in any encoding `json.loads` reads (each one's code has such a byte)."""
+    if isinstance(raw, str):
+        return raw.count("[") + raw.count("{")
+    return raw.count(b"[") + raw.count(b"{")
+
+
 def decode_json(raw: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
     """The decoded value, or `Undecodable` with the reason."""
-    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-    too_deep = Undecodable(text, f"nested deeper than {max_depth} levels")
     try:
         value = json.loads(raw)
     except RecursionError:
-        return too_deep
+        return _too_deep(raw, max_depth)
     except (ValueError, UnicodeDecodeError) as exc:
-        return Undecodable(text, str(exc))
-    return value if _depth_ok(value, max_depth) else too_deep
+        return Undecodable(_text(raw), str(exc))
+    # Going past `max_depth` takes `max_depth` nested containers: fewer openers, no scan.
+    if _openers(raw) < max_depth or _depth_ok(value, max_depth):
+        return value
+    return _too_deep(raw, max_depth)
+
+
+def _text(raw: bytes | str) -> str:
+    return raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+
+
+def _too_deep(raw: bytes | str, max_depth: int) -> Undecodable:
+    return Undecodable(_text(raw), f"nested deeper than {max_depth} levels")
 
 
 def find_unclean_text(value: Any, where: str = "body") -> str | None:
