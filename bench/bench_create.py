@@ -12,7 +12,9 @@ Run: `.venv/bin/python -m bench.bench_create [--baseline REV] [--creates 300]`. 
 
 `--baseline REV` first builds git revision REV into a temporary directory (`git archive` +
 `pip install --no-deps --target`, as `bench.bench_fake_stream` does) and measures the
-reference served from that code, then the current code, and prints both and the ratios.
+reference served from that code and the current code taking turns (each level, then each
+half of the ratio: REV and current, then current and REV, ...), against one fake, and
+prints both and the ratios.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -251,29 +253,66 @@ def sequential_with_waits(
     return Figures(figures.label, 1, [x + share for x in figures.latencies], figures.wall_s)
 
 
-def measure(
-    code: Code, postgres: PostgresServer, args: argparse.Namespace, workdir: Path
-) -> dict[str, Any]:
-    """Every figure for `code`, printed as measured."""
-    print(f"-- {code.label}", flush=True)
-    with fake_stream(workdir) as stream_url:
-        levels = {}
-        with served(code, "reference", postgres, stream_url, workdir) as backend:
-            run_level("warm-up", backend.base_url, 8, 50)
-            for concurrency in LEVELS:
-                levels[concurrency] = run_level(
-                    f"reference, {code.label}", backend.base_url, concurrency, args.creates
+def _turns(codes: list[Code], turn: int) -> list[Code]:
+    """`codes` in the order they take turn `turn`: reversed every other turn, so neither
+    is always measured first."""
+    return codes if turn % 2 == 0 else codes[::-1]
+
+
+def _levels(
+    codes: list[Code], postgres: PostgresServer, stream_url: str, workdir: Path, creates: int
+) -> dict[str, dict[int, Figures]]:
+    """Each code's reference at every level, the codes taking turns at each level."""
+    levels: dict[str, dict[int, Figures]] = {code.label: {} for code in codes}
+    with ExitStack() as stack:
+        urls = {
+            code.label: stack.enter_context(
+                served(code, "reference", postgres, stream_url, workdir)
+            ).base_url
+            for code in codes
+        }
+        for code in codes:
+            run_level("warm-up", urls[code.label], 8, 50)
+        for turn, concurrency in enumerate(LEVELS):
+            for code in _turns(codes, turn):
+                figures = run_level(
+                    f"reference, {code.label}", urls[code.label], concurrency, creates
                 )
-                print(levels[concurrency].line(), flush=True)
-        reference = sequential_with_waits(
-            code, "reference", postgres, stream_url, workdir, args.seed_creates
-        )
-        seed = sequential_with_waits(code, SEED, postgres, stream_url, workdir, args.seed_creates)
+                levels[code.label][concurrency] = figures
+                print(figures.line(), flush=True)
+    return levels
+
+
+def _ratio(reference: Figures, seed: Figures, label: str) -> float:
+    """The seed's p50 over the reference's, printed with both."""
     ratio = seed.p50_ms / reference.p50_ms
     print(reference.line())
     print(seed.line())
-    print(f"  seed / reference p50 over HTTP ({code.label}): {ratio:.0f}x", flush=True)
-    return {"levels": levels, "ratio": ratio}
+    print(f"  seed / reference p50 over HTTP ({label}): {ratio:.0f}x", flush=True)
+    return ratio
+
+
+def measure(
+    codes: list[Code], postgres: PostgresServer, args: argparse.Namespace, workdir: Path
+) -> dict[str, dict[str, Any]]:
+    """Every figure for each of `codes`, printed as measured. The codes take turns at each
+    step (a level, a half of the ratio), so a change in the machine's load between steps
+    falls on all of them, not on whichever was measured later."""
+    alone: dict[str, dict[str, Figures]] = {code.label: {} for code in codes}
+    with fake_stream(workdir) as stream_url:
+        levels = _levels(codes, postgres, stream_url, workdir, args.creates)
+        for turn, target in enumerate(("reference", SEED), start=len(LEVELS)):
+            for code in _turns(codes, turn):
+                alone[code.label][target] = sequential_with_waits(
+                    code, target, postgres, stream_url, workdir, args.seed_creates
+                )
+    return {
+        code.label: {
+            "levels": levels[code.label],
+            "ratio": _ratio(alone[code.label]["reference"], alone[code.label][SEED], code.label),
+        }
+        for code in codes
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -290,7 +329,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             build = workdir / "baseline"
             build.mkdir()
             codes.insert(0, Code(args.baseline, str(build_revision(args.baseline, build))))
-        results = {code.label: measure(code, pg, args, workdir) for code in codes}
+        results = measure(codes, pg, args, workdir)
     if args.baseline:
         before, after = results[args.baseline], results["current"]
         print(f"-- current against {args.baseline}")
