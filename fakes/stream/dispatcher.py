@@ -7,12 +7,14 @@ Stream-shaped JSON with the right status and rate-limit headers.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
 import time
 from collections.abc import Mapping
-from email.utils import formatdate
+from datetime import datetime, timezone
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -41,6 +43,10 @@ log = logging.getLogger("chatgate.fake_stream")
 MAX_BODY_BYTES = 5 * 1024 * 1024
 
 
+# The answer's JSON, compact; one encoder for every answer.
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def _duration(started: float) -> str:
     return f"{(time.perf_counter() - started) * 1000:.2f}ms"
 
@@ -49,6 +55,23 @@ def _normalise_path(path: str) -> str:
     # A trailing-slash base_url makes the SDK send `//users`; Stream tolerates it.
     parts = [p for p in path.split("/") if p]
     return "/" + "/".join(parts)
+
+
+# A client sends the same query (its api_key) on most calls.
+@functools.lru_cache(maxsize=256)
+def _query_pairs(query: str) -> tuple[tuple[str, str], ...]:
+    return tuple(parse_qsl(query, keep_blank_values=True))
+
+
+def _http_date(timestamp: float) -> str:
+    """`email.utils.formatdate(timestamp, usegmt=True)`, formatted once per second."""
+    instant = datetime.fromtimestamp(timestamp, timezone.utc)
+    return _http_date_of_second(instant.replace(microsecond=0))
+
+
+@functools.lru_cache(maxsize=8)
+def _http_date_of_second(second: datetime) -> str:
+    return format_datetime(second, usegmt=True)
 
 
 class FakeStream:
@@ -127,11 +150,7 @@ class FakeStream:
         """Serve one request; never raises."""
         started = time.perf_counter()
         method = method.upper()
-        params = (
-            dict(parse_qsl(query, keep_blank_values=True))
-            if isinstance(query, str)
-            else dict(query)
-        )
+        params = dict(_query_pairs(query)) if isinstance(query, str) else dict(query)
         raw = body.encode() if isinstance(body, str) else (body or b"")
         path = _normalise_path(path)
         lowered = {k.lower(): v for k, v in headers.items()}
@@ -140,7 +159,8 @@ class FakeStream:
         found = match(method, path)
         operation = found[0].operation if found else UNMATCHED_OPERATION
         api_key = params.get("api_key", "")
-        now = self.clock.now().timestamp()
+        at = self.clock.now()
+        now = at.timestamp()
         platform = platform_of(lowered)
         limit_headers, allowed = self.rate_limits.take(api_key, operation, now, platform)
         # Read as JSON whatever Content-Type says (UNCONFIRMED: whether live Stream
@@ -171,9 +191,7 @@ class FakeStream:
                 )
             if not allowed:
                 raise StreamError(ErrorCode.RATE_LIMIT, texts.RATE_LIMITED)
-            app, principal = authenticate(
-                params, lowered, self._lookup_app, self.clock.now(), self.tokens
-            )
+            app, principal = authenticate(params, lowered, self._lookup_app, at, self.tokens)
             status, payload = self._serve(
                 app, principal, found[0], found[1], params, lowered, raw, parsed
             )
@@ -191,8 +209,8 @@ class FakeStream:
             status,
             # Date comes from the fake's clock, so a client can read
             # x-ratelimit-reset against the server's time, as against Stream's.
-            body=json.dumps(payload, separators=(",", ":")).encode(),
-            headers={**JSON_HEADERS, **limit_headers, "date": formatdate(now, usegmt=True)},
+            body=_ENCODE(payload).encode(),
+            headers={**JSON_HEADERS, **limit_headers, "date": _http_date(now)},
             operation=operation,
             delay_s=delay_s,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import threading
 from collections.abc import Mapping
@@ -23,14 +24,20 @@ def platform_of(headers: Mapping[str, str]) -> str:
     that names no mobile platform (the Python SDK's) counts as `web`. The token is only
     peeked at here: authentication verifies it.
     """
-    token = headers.get("authorization", "").strip()
+    return _platform(headers.get("authorization", ""), headers.get("x-stream-client", ""))
+
+
+# A client sends the same two header values on every call: their platform is kept.
+@functools.lru_cache(maxsize=256)
+def _platform(authorization: str, stream_client: str) -> str:
+    token = authorization.strip()
     try:
         claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
     except (IndexError, ValueError):
         return SERVER_SIDE
     if not isinstance(claims, dict) or claims.get("server") is True:
         return SERVER_SIDE
-    client = headers.get("x-stream-client", "").lower()
+    client = stream_client.lower()
     if "android" in client:
         return "android"
     if "swift" in client or "ios" in client:

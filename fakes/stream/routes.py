@@ -408,12 +408,21 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
+def _by_method() -> dict[str, tuple[tuple[re.Pattern[str], Route], ...]]:
+    """Each method's routes with their patterns, in table order (the first match wins)."""
+    table: dict[str, list[tuple[re.Pattern[str], Route]]] = {}
+    for route in ROUTES:
+        table.setdefault(route.method, []).append((route.pattern, route))
+    return {method: tuple(routes) for method, routes in table.items()}
+
+
+_BY_METHOD = _by_method()
+
+
 def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
     """The route for a request and its path parameters, or None."""
-    for route in ROUTES:
-        if route.method != method:
-            continue
-        found = route.pattern.match(path)
+    for pattern, route in _BY_METHOD.get(method, ()):
+        found = pattern.match(path)
         if found:
             return route, found.groupdict()
     return None
