@@ -52,16 +52,17 @@ class Clock:
     """Wall-clock time that a test can freeze and move forward."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._frozen_at: datetime | None = None
-        self._offset = timedelta(0)
+        self._lock = threading.Lock()  # one change at a time
+        # (the frozen instant or None, the offset from the wall clock): replaced whole,
+        # so `now` reads a consistent pair without taking the lock.
+        self._state: tuple[datetime | None, timedelta] = (None, timedelta(0))
 
     def now(self) -> datetime:
         """The fake's current time (UTC, timezone-aware)."""
-        with self._lock:
-            if self._frozen_at is not None:
-                return self._frozen_at
-            return datetime.now(timezone.utc) + self._offset
+        frozen_at, offset = self._state
+        if frozen_at is not None:
+            return frozen_at
+        return datetime.now(timezone.utc) + offset
 
     def freeze(self, at: datetime | None = None) -> datetime:
         """Stop the clock at `at` (default: now) and return that instant.
@@ -70,30 +71,32 @@ class Clock:
         """
         instant = bounded(at) if at is not None else self.now()
         with self._lock:
-            self._frozen_at = instant
+            self._state = (instant, self._state[1])
         return instant
 
     def advance(self, seconds: float) -> datetime:
         """Move the clock forward (frozen or not) and return the new time."""
         with self._lock:
-            base = self._frozen_at or datetime.now(timezone.utc) + self._offset
+            frozen_at, offset = self._state
+            base = frozen_at or datetime.now(timezone.utc) + offset
             moved = later(base, seconds)
-            if self._frozen_at is not None:
-                self._frozen_at = moved
+            if frozen_at is not None:
+                self._state = (moved, offset)
             else:
-                self._offset += moved - base
+                self._state = (None, offset + (moved - base))
         return self.now()
 
     def unfreeze(self) -> None:
         """Let the clock run again from the frozen instant."""
         with self._lock:
-            if self._frozen_at is not None:
-                self._offset = self._frozen_at - datetime.now(timezone.utc)
-            self._frozen_at = None
+            frozen_at, offset = self._state
+            if frozen_at is not None:
+                offset = frozen_at - datetime.now(timezone.utc)
+            self._state = (None, offset)
 
     @property
     def frozen(self) -> bool:
-        return self._frozen_at is not None
+        return self._state[0] is not None
 
 
 class IdGenerator:
@@ -114,7 +117,10 @@ class IdGenerator:
 
 def stream_time(instant: datetime) -> str:
     """RFC 3339 with microseconds and a `Z`, the way Stream writes timestamps."""
-    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = instant.astimezone(timezone.utc)
+    if utc.year < 1000:  # strftime's %Y does not pad these to 4 digits; isoformat does
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_stream_time(text: str) -> datetime:
