@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from concurrent.futures import Executor
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,13 +83,56 @@ async def _reset_connection(send: Send) -> None:
     transport.abort()
 
 
+class HeldWrites:
+    """A transport whose writes inside `holding()` go out as one write when it ends (one
+    send to the socket for an answer's head and body, not two); else it is `transport`."""
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._held: list[bytes] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+    def write(self, data: bytes) -> None:
+        if self._held is None:
+            self._transport.write(data)
+        else:
+            self._held.append(data)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    @contextmanager
+    def holding(self) -> Iterator[None]:
+        self._held = []
+        try:
+            yield
+        finally:
+            self._flush()
+
+    def _flush(self) -> None:
+        held, self._held = self._held, None
+        if held:
+            self._transport.write(b"".join(held))
+
+
+def _one_write(send: Send) -> AbstractContextManager[None]:
+    """Hold the writes of uvicorn's `send` (its bound method) when its transport is
+    `HeldWrites`; elsewhere each message is written as it is sent."""
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    return transport.holding() if isinstance(transport, HeldWrites) else nullcontext()
+
+
 async def _send_answer(send: Send, answer: HttpAnswer) -> None:
     # A declared length, as Stream sends it, so a client knows where the answer ends
     # without a chunked framing (or a closed connection).
     headers = [(k.encode(), v.encode()) for k, v in answer.headers.items()]
     headers.append((b"content-length", str(len(answer.body)).encode()))
-    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
-    await send({"type": "http.response.body", "body": answer.body})
+    with _one_write(send):
+        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        await send({"type": "http.response.body", "body": answer.body})
 
 
 def asgi_app(

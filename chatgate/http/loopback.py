@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import socket
 import threading
+from typing import Any
 
 import uvicorn
+from uvicorn.config import HTTP_PROTOCOLS
+from uvicorn.importer import import_from_string
 
 from chatgate.lifecycle import Lifecycle
 
-from .asgi import ASGIApp
+from .asgi import ASGIApp, HeldWrites
 
 STARTUP_TIMEOUT_S = 15.0
 
@@ -42,6 +46,21 @@ def _available(module: str) -> bool:
 # pure-Python parser and asyncio's loop.
 HTTP_IMPLEMENTATION = "httptools" if _available("httptools") else "h11"
 LOOP_IMPLEMENTATION = "uvloop" if _available("uvloop") else "asyncio"
+
+
+def _holding_writes(implementation: str) -> type[asyncio.Protocol]:
+    """uvicorn's protocol `implementation` on a `HeldWrites` transport, so that an answer
+    goes out in one write."""
+    protocol: type[asyncio.Protocol] = import_from_string(HTTP_PROTOCOLS[implementation])
+
+    class HoldingWrites(protocol):  # type: ignore[misc, valid-type]
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(HeldWrites(transport))
+
+    return HoldingWrites
+
+
+HTTP_PROTOCOL = _holding_writes(HTTP_IMPLEMENTATION)
 
 
 class _NotifyingServer(uvicorn.Server):
@@ -82,7 +101,7 @@ class LoopbackServer(Lifecycle):
         self.port: int = self._socket.getsockname()[1]
         config = uvicorn.Config(
             app,
-            http=HTTP_IMPLEMENTATION,
+            http=HTTP_PROTOCOL,
             loop=LOOP_IMPLEMENTATION,
             log_level="warning",
             access_log=False,
