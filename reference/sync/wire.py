@@ -6,8 +6,7 @@ from typing import Any
 
 from requests.adapters import HTTPAdapter
 from stream_chat import StreamChat
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3 import connection, connectionpool
 
 
 class _OneWrite:
@@ -41,24 +40,29 @@ class _OneWrite:
             self._held.append(data)
 
 
-class OneWriteHTTPConnection(_OneWrite, HTTPConnection):
+# urllib3's errors name the connection and the pool by their class: the classes below
+# keep urllib3's names, so an error (and the text a failed call answers) reads the same.
+class HTTPConnection(_OneWrite, connection.HTTPConnection):
     pass
 
 
-class OneWriteHTTPSConnection(_OneWrite, HTTPSConnection):
+class HTTPSConnection(_OneWrite, connection.HTTPSConnection):
     pass
 
 
-class _OneWriteHTTPPool(HTTPConnectionPool):
-    ConnectionCls = OneWriteHTTPConnection
+class HTTPConnectionPool(connectionpool.HTTPConnectionPool):
+    ConnectionCls = HTTPConnection
 
 
-class _OneWriteHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = OneWriteHTTPSConnection
+class HTTPSConnectionPool(connectionpool.HTTPSConnectionPool):
+    ConnectionCls = HTTPSConnection
 
 
-_STOCK_POOLS = {"http": HTTPConnectionPool, "https": HTTPSConnectionPool}
-_ONE_WRITE_POOLS = {"http": _OneWriteHTTPPool, "https": _OneWriteHTTPSPool}
+_STOCK_POOLS = {
+    "http": connectionpool.HTTPConnectionPool,
+    "https": connectionpool.HTTPSConnectionPool,
+}
+_ONE_WRITE_POOLS = {"http": HTTPConnectionPool, "https": HTTPSConnectionPool}
 
 
 def write_requests_whole(stream: StreamChat) -> None:
