@@ -467,6 +467,8 @@ class AppState:
 
     def active_ban(self, user_id: str, channel_cid: str | None = None) -> Ban | None:
         """The user's unexpired ban: app-wide, or in `channel_cid` when given."""
+        if not self.bans:
+            return None
         now = self.clock.now()
         for ban in self.bans:
             if ban.target_id != user_id or (ban.expires is not None and ban.expires <= now):

@@ -40,23 +40,25 @@ def user(record: User, app: AppState | None = None) -> dict[str, Any]:
     ban = app.active_ban(record.id) if app is not None else None
     blocked = (
         sorted(b.blocked_user_id for b in app.blocks.values() if b.user_id == record.id)
-        if app is not None
+        if app is not None and app.blocks
         else []
     )
-    body: dict[str, Any] = dict(record.custom)
-    body.update(
-        id=record.id,
-        role=record.role,
-        teams=list(record.teams),
-        language=record.language,
-        created_at=stream_time(record.created_at),
-        updated_at=stream_time(record.updated_at),
-        banned=ban is not None and not ban.shadow,
-        online=False,
-        invisible=record.invisible,
-        shadow_banned=ban is not None and ban.shadow,
-        blocked_user_ids=blocked,
-    )
+    # A custom field of a fixed name keeps its place and takes the fixed value, as
+    # dict.update would do.
+    body: dict[str, Any] = {
+        **record.custom,
+        "id": record.id,
+        "role": record.role,
+        "teams": list(record.teams),
+        "language": record.language,
+        "created_at": stream_time(record.created_at),
+        "updated_at": stream_time(record.updated_at),
+        "banned": ban is not None and not ban.shadow,
+        "online": False,
+        "invisible": record.invisible,
+        "shadow_banned": ban is not None and ban.shadow,
+        "blocked_user_ids": blocked,
+    }
     if record.teams_role is not None:
         body["teams_role"] = dict(record.teams_role)
     _stamp(body, deactivated_at=record.deactivated_at, deleted_at=record.deleted_at)
