@@ -120,7 +120,7 @@ def stream_time(instant: datetime) -> str:
     utc = instant.astimezone(timezone.utc)
     if utc.year < 1000:  # strftime's %Y does not pad these to 4 digits; isoformat does
         return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return utc.isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" -> "Z"
 
 
 def parse_stream_time(text: str) -> datetime:
