@@ -74,6 +74,7 @@ class StopSignals:
         # the middle of the very wait it ends, and an Event's set() there would wait for
         # the lock that wait holds (a deadlock seen once in CI). A write is always safe.
         self._wake_read, self._wake_write = os.pipe()
+        os.set_blocking(self._wake_write, False)  # set_wakeup_fd requires it
         self._installed = False
 
     def install(self) -> None:
@@ -101,8 +102,17 @@ class StopSignals:
 
         if self._state == "starting":
             self._state = "serving"
-        with interruptible():
-            os.read(self._wake_read, 1)
+        # A thread started while the main thread had the signals let in (a library's,
+        # during a wait in `interruptible()`) can take a process-directed signal: the C
+        # handler then runs there, and the main thread's blocking read would never learn
+        # of it. With the pipe as the wakeup fd, that handler writes to it from any thread.
+        previous = signal.set_wakeup_fd(self._wake_write) if self._installed else -1
+        try:
+            with interruptible():
+                os.read(self._wake_read, 1)
+        finally:
+            if self._installed:
+                signal.set_wakeup_fd(previous)
 
     def finish(self) -> None:
         """The command is done: ignore the signals from now on, also while the interpreter

@@ -135,3 +135,46 @@ def test_serve_refuses_an_unknown_mutant_naming_the_known_ones() -> None:
     assert result.stderr.startswith("chatgate: error: unknown mutant 'no-such-bug'; known: ")
     assert "recipient-not-upserted" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+_SIGNAL_TAKEN_BY_ANOTHER_THREAD = """
+import signal, threading, time
+from chatgate.cli import StopSignals
+
+stop = StopSignals()
+stop.install()
+main = threading.get_native_id()
+
+def main_blocks_in_its_read() -> bool:
+    with open(f"/proc/self/task/{main}/wchan") as wchan:
+        return "pipe" in wchan.read()
+
+def take_it_here() -> None:
+    # A thread with the stop signals let in, as one started during an `interruptible()`
+    # wait inherits them: the signal's C handler runs in this thread, not the main one.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    deadline = time.monotonic() + 10
+    while not main_blocks_in_its_read():
+        if time.monotonic() > deadline:
+            raise SystemExit("the main thread never blocked in its wait")
+        time.sleep(0.001)
+    signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+
+threading.Thread(target=take_it_here).start()
+stop.wait()
+stop.finish()
+print("stopped by", signal.Signals(stop.received).name)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="watches the wait in /proc")
+def test_a_stop_signal_taken_by_another_thread_still_ends_the_wait() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _SIGNAL_TAKEN_BY_ANOTHER_THREAD],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "stopped by SIGINT"
