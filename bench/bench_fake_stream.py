@@ -6,8 +6,9 @@
   req/s, p50 and p99 overall, and p99 per round to show whether it stays flat.
 
 `--baseline REV` first builds git revision REV into a temporary directory
-(`git archive` + `pip install --no-deps --target`), serves the fake from that
-code and measures it the same way, then the current code, and prints the ratio.
+(`git archive` + `pip install --no-deps --target`) and serves the fake from that
+code beside the current code's; the load takes turns between the two, a round
+each (REV then current, then current then REV, ...), and the ratio is printed.
 The baseline runs without uvicorn's standard extras (httptools, uvloop) unless
 `--baseline-extras`: revisions before they were a dependency ran without them.
 """
@@ -24,8 +25,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.stats import percentile, summary
@@ -141,32 +142,42 @@ def serve(code: Code, workdir: Path) -> Iterator[str]:
             proc.wait(timeout=15)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Result:
+    """One server's load, over every round it was given."""
+
     label: str
-    requests: int
-    rps: float
-    p50_ms: float
-    p99_ms: float
-    round_p99_ms: list[float]
-    failures: int
+    rounds_ms: list[list[float]] = field(default_factory=list)
+    wall_s: float = 0.0
+    failures: int = 0
+
+    @property
+    def requests(self) -> int:
+        return sum(len(per) for per in self.rounds_ms)
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.wall_s
+
+    def percentile_ms(self, pct: float) -> float:
+        return percentile([x for per in self.rounds_ms for x in per], pct)
 
     def line(self) -> str:
-        rounds = " ".join(f"{p:.1f}" for p in self.round_p99_ms)
+        rounds = " ".join(f"{percentile(per, 99):.1f}" for per in self.rounds_ms)
         return (
             f"{self.label:<32} n={self.requests:>7}  {self.rps:>8.0f} req/s  "
-            f"p50={self.p50_ms:6.2f} ms  p99={self.p99_ms:7.2f} ms  "
+            f"p50={self.percentile_ms(50):6.2f} ms  p99={self.percentile_ms(99):7.2f} ms  "
             f"p99 per round: {rounds} ms" + (f"  FAILURES={self.failures}" if self.failures else "")
         )
 
 
-def load(label: str, base_url: str, connections: int, seconds: float, rounds: int) -> Result:
-    """Drive `base_url` from a separate process (`bench.fake_stream_load`)."""
+def load_round(result: Result, base_url: str, connections: int, seconds: float) -> None:
+    """Drive `base_url` for one round from a separate process (`bench.fake_stream_load`);
+    add what it measured to `result`."""
     done = subprocess.run(
         [
             *(sys.executable, "-m", "bench.fake_stream_load", base_url),
             *("--connections", str(connections), "--seconds", str(seconds)),
-            *("--rounds", str(rounds)),
         ],
         check=True,
         capture_output=True,
@@ -175,27 +186,26 @@ def load(label: str, base_url: str, connections: int, seconds: float, rounds: in
         timeout=seconds + 300,
     )
     data = json.loads(done.stdout)
-    every = [x * 1000 for per in data["rounds"] for x in per]
-    return Result(
-        label=label,
-        requests=len(every),
-        rps=len(every) / data["wall_s"],
-        p50_ms=percentile(every, 50),
-        p99_ms=percentile(every, 99),
-        round_p99_ms=[percentile([x * 1000 for x in per], 99) for per in data["rounds"]],
-        failures=data["failures"],
-    )
+    result.rounds_ms.append([x * 1000 for x in data["latencies"]])
+    result.wall_s += data["wall_s"]
+    result.failures += data["failures"]
 
 
 def bench_standalone(
     codes: list[Code], workdir: Path, *, connections: int, seconds: float, rounds: int
 ) -> list[Result]:
-    results = []
-    for code in codes:
-        with serve(code, workdir) as base_url:
-            label = f"{code.label} upsert (c={connections})"
-            results.append(load(label, base_url, connections, seconds, rounds))
-        print(results[-1].line(), flush=True)
+    """Every code's server runs for the whole bench, and the load visits them in turns, a
+    round each (A B, then B A, ...): a change in the machine's speed lands on all of them,
+    while each server's journal still grows round after round."""
+    results = [Result(f"{code.label} upsert (c={connections})") for code in codes]
+    with ExitStack() as servers:
+        urls = [servers.enter_context(serve(code, workdir)) for code in codes]
+        for r in range(rounds):
+            turn = list(zip(results, urls, strict=True))
+            for result, url in turn if r % 2 == 0 else reversed(turn):
+                load_round(result, url, connections, seconds / rounds)
+    for result in results:
+        print(result.line(), flush=True)
     return results
 
 
@@ -206,7 +216,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20.0, help="measured load per server")
     parser.add_argument("--rounds", type=int, default=5, help="rounds the load is split into")
-    parser.add_argument("--baseline", metavar="REV", help="also measure git revision REV first")
+    parser.add_argument("--baseline", metavar="REV", help="also measure git revision REV")
     parser.add_argument(
         "--baseline-extras", action="store_true", help="let the baseline use httptools/uvloop"
     )
@@ -235,7 +245,7 @@ def main(argv: list[str] | None = None) -> None:
         before, after = results
         print(
             f"current / baseline: {after.rps / before.rps:.2f}x req/s, "
-            f"p99 {before.p99_ms:.2f} -> {after.p99_ms:.2f} ms"
+            f"p99 {before.percentile_ms(99):.2f} -> {after.percentile_ms(99):.2f} ms"
         )
 
 

@@ -1,9 +1,10 @@
 """Load generator for the standalone fake, run as its own process.
 
-`python -m bench.fake_stream_load URL --connections 16 --seconds 20 --rounds 5`
+`python -m bench.fake_stream_load URL --connections 16 --seconds 4`
 opens `connections` keep-alive HTTP/1.1 connections (one thread each) and sends
 server-signed upserts of fresh users (`POST /users`) back to back for `seconds`,
-then prints one JSON object: the latency of every request by round.
+then prints one JSON object: the latency of every request, the wall time and the
+failures (`bench.bench_fake_stream` runs one per round).
 
 The client is a minimal one over a raw socket (one prepared request, a response
 read up to its declared Content-Length), so the figures measure the server, not
@@ -65,16 +66,13 @@ class _Connection:
         self._sock.close()
 
 
-def run(
-    base_url: str, *, connections: int, seconds: float, rounds: int, warmup: int
-) -> dict[str, object]:
-    """Drive the load; latencies (s) grouped by the round in which each request began."""
+def run(base_url: str, *, connections: int, seconds: float, warmup: int) -> dict[str, object]:
+    """Drive the load; the latency (s) of every request."""
     parts = urlsplit(base_url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     token = jwt.encode({"server": True}, DEV_API_SECRET, algorithm="HS256")
     pool = [_Connection(host, port, token, DEV_API_KEY) for _ in range(connections)]
-    round_s = seconds / rounds
-    by_round = [[array("d") for _ in range(rounds)] for _ in range(connections)]
+    latencies = [array("d") for _ in range(connections)]
     failures = [0] * connections
     start: list[float] = []
     # Every connection is warm before the clock starts.
@@ -96,7 +94,7 @@ def run(
             latency = time.perf_counter() - t0
             if status != 201:
                 failures[index] += 1
-            by_round[index][min(rounds - 1, int((t0 - began) / round_s))].append(latency)
+            latencies[index].append(latency)
             n += 1
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
@@ -110,7 +108,7 @@ def run(
     return {
         "wall_s": wall,
         "failures": sum(failures),
-        "rounds": [[x for per in by_round for x in per[r]] for r in range(rounds)],
+        "latencies": [x for per in latencies for x in per],
     }
 
 
@@ -119,14 +117,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("base_url")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=100, help="requests per connection first")
     args = parser.parse_args(argv)
     result = run(
         args.base_url,
         connections=args.connections,
         seconds=args.seconds,
-        rounds=args.rounds,
         warmup=args.warmup,
     )
     print(json.dumps(result))
