@@ -174,6 +174,27 @@ def test_the_recipient_sees_messages_a_page_at_a_time_and_unread_counts_follow_r
     assert (mine.others, mine.participant_user_ids) == ([me], sorted((me, other)))
 
 
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("2026-03-01 12:00:01.5", "2026-03-01 12:00:01.500000"),
+        ("2026-03-01 12:00:01.12345", "2026-03-01 12:00:01.123450"),
+        ("2026-03-01 12:00:01", "2026-03-01 12:00:01"),
+    ],
+)
+def test_the_conversation_list_shows_a_last_message_whatever_digits_its_time_has(
+    migrated: MigrationDriver, chat: ChatService, stored: str, shown: str
+) -> None:
+    # PostgreSQL's JSON drops a fraction's trailing zeros; Python 3.10 read only 3 or 6 digits.
+    me, other = _two_strangers(migrated)
+    conversation = _direct(chat, me, other)
+    sent = chat.send_text(me, conversation, "hello")
+    migrated.write("UPDATE chat_messages SET created_at = %s WHERE id = %s", (stored, sent.id))
+    (mine,) = [c for c in chat.conversations(other, limit=100) if c.id == conversation]
+    assert mine.last_message is not None
+    assert (mine.last_message.text, str(mine.last_message.sent_at)) == ("hello", shown)
+
+
 def test_switching_role_keeps_one_history_for_the_user(
     migrated: MigrationDriver, chat: ChatService
 ) -> None:

@@ -8,6 +8,8 @@ import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 
+from chatgate.isotime import parse_iso
+
 # The fake's time stays in these years, so every handler's date arithmetic
 # (now plus the longest ban timeout, lag or rate-limit window) stays far from
 # year 9999, where Python's datetime ends.
@@ -125,5 +127,5 @@ def stream_time(instant: datetime) -> str:
 
 def parse_stream_time(text: str) -> datetime:
     """Parse an RFC 3339 timestamp as sent by the SDKs (`Z` or an offset)."""
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    value = parse_iso(text)
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

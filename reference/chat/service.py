@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from chatgate.isotime import parse_iso
 from chatgate.reference.db import Connection, Database
 
 from . import errors, store
@@ -68,7 +69,7 @@ class Message:
             media_url=row["media_url"],
             sent_at=row["created_at"]
             if isinstance(row["created_at"], datetime)
-            else datetime.fromisoformat(row["created_at"]),
+            else parse_iso(row["created_at"]),  # in JSON (a last message)
         )
 
 
