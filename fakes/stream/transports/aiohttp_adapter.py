@@ -110,7 +110,7 @@ class AiohttpTransport(Lifecycle):
         response = self.fake.dispatch(method, path, url.raw_query_string, headers, body)
         if response.delay_s:
             # An injected latency fault, not synchronisation. Awaited, so the loop runs on;
-            # a request timeout shorter than it ends the wait with TimeoutError, as
+            # a request timeout shorter than it ends the wait with asyncio.TimeoutError, as
             # aiohttp's does against a slow server (aioresponses ignores timeouts).
             await asyncio.wait_for(
                 asyncio.sleep(response.delay_s), _total_timeout(kwargs.get("timeout"))
